@@ -1,0 +1,21 @@
+// The command line every version shares: options, --help, --version and usage errors.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace sitecheck {
+
+struct Arguments {
+    std::vector<std::string> urls; // the tutorial's two sites when none is given
+    bool sync = false;             // --sync (v2 only): the blocking path, one site at a time
+};
+
+enum class SyncOption { no, yes };
+
+// Parses the command line and applies --timeout, --cafile and --trace to settings().
+// --help and --version print and exit 0; a usage error prints a message and exits 2.
+Arguments parse_command_line(int argc, char* argv[], const char* program,
+                             SyncOption sync_option = SyncOption::no);
+
+} // namespace sitecheck

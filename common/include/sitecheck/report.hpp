@@ -1,0 +1,30 @@
+// What a check prints: the tutorial's two lines on stdout, one error line on stderr when it
+// fails, and with --trace its events as they happen. Each line is written whole, so lines of
+// concurrent checks interleave but never mix.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include <exception>
+#include <string>
+#include <string_view>
+
+namespace sitecheck {
+
+// `URL: status -> CODE`
+void print_status(std::string_view url, int status);
+// `URL: type -> PREVIEW`, where PREVIEW is html[:17].strip() with controls escaped.
+void print_type(std::string_view url, std::string_view html);
+// `URL: error -> MESSAGE` on stderr; counts the check as failed.
+void print_error(std::string_view url, std::exception_ptr error);
+// `+0.004s URL: trace -> EVENT` on stderr, when --trace is on.
+void trace(std::string_view url, std::string_view event);
+
+// Runs one check and prints its error line if it throws, so that one failing site never
+// disturbs the others. Cancellation is passed on, not reported.
+boost::asio::awaitable<void> reported(std::string url, boost::asio::awaitable<void> check);
+
+// The program's exit status: 0 when every check answered, 1 when one failed.
+int exit_status();
+
+} // namespace sitecheck

@@ -1,0 +1,82 @@
+// The client session: the part aiohttp.ClientSession plays in the tutorial.
+//
+//     ClientSession session;                            // aiohttp.ClientSession()
+//     Response response = co_await session.get(url);    // await session.get(url)
+//     response.status();                                // response.status
+//     std::string html = co_await response.text();      // await response.text()
+//     co_await session.close();                         // await session.close()
+//
+// Beast and OpenSSL stay behind the pointer, so a version file compiles fast.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace sitecheck {
+
+using boost::asio::awaitable;
+
+class TlsContext; // OpenSSL's SSL_CTX with the trusted roots, shared by every session
+
+// Trusts the system's roots (OpenSSL's default verify paths, which honour SSL_CERT_FILE and
+// SSL_CERT_DIR) and, when given, the PEM bundle `cafile`. Throws std::runtime_error naming the
+// file when it cannot be read.
+std::shared_ptr<TlsContext> make_tls_context(const std::optional<std::string>& cafile);
+
+struct Settings {
+    std::chrono::duration<double> timeout{30.0}; // one deadline per check, from get() to close()
+    std::shared_ptr<TlsContext> tls;             // null: the system's roots, loaded on first use
+    bool trace = false;                          // print each event of a check on stderr
+};
+
+// The settings that a default-constructed ClientSession uses; the command line sets them.
+Settings& settings();
+
+namespace detail {
+struct Connection;
+}
+
+class Response {
+public:
+    // The final status, after redirects.
+    int status() const;
+    // Reads the body to its end and returns the start of its text, decoded with the charset of
+    // Content-Type. Only the first kilobyte or so of the text is kept: enough for any preview,
+    // whatever the size of the page.
+    awaitable<std::string> text();
+
+private:
+    friend class ClientSession;
+    explicit Response(std::shared_ptr<detail::Connection> connection);
+    std::shared_ptr<detail::Connection> connection_;
+};
+
+class ClientSession {
+public:
+    ClientSession();
+    explicit ClientSession(Settings settings);
+    ClientSession(ClientSession&&) noexcept;
+    ClientSession& operator=(ClientSession&&) noexcept;
+    // A session that was not closed is cut off here, without the polite goodbye: a destructor
+    // cannot co_await. Closing is close()'s job.
+    ~ClientSession();
+
+    // GET `url`, following redirects, and return once the final response's head has arrived.
+    // Throws CheckError with the reason when the check fails.
+    awaitable<Response> get(std::string url);
+
+    // Ends the connection politely (a TLS close_notify), within what is left of the deadline.
+    // Never throws; closing a session twice, or one never used, does nothing.
+    awaitable<void> close();
+
+private:
+    Settings settings_;
+    std::shared_ptr<detail::Connection> connection_;
+};
+
+} // namespace sitecheck

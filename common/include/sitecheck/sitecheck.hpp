@@ -1,0 +1,8 @@
+// Everything a version of the site checker uses from common/.
+#pragma once
+
+#include "sitecheck/command_line.hpp"
+#include "sitecheck/errors.hpp"
+#include "sitecheck/report.hpp"
+#include "sitecheck/session.hpp"
+#include "sitecheck/text.hpp"

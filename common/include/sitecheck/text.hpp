@@ -1,0 +1,30 @@
+// Bytes to text, and text to the preview the tutorial prints: `html[:17].strip()`.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace sitecheck {
+
+// The charset parameter of a Content-Type value, lower-cased; empty when there is none.
+std::string charset_of(std::string_view content_type);
+
+// Decodes a body in the named charset to UTF-8. UTF-8 is the default; ISO-8859-1, US-ASCII
+// and windows-1252 (with their aliases) are known. Bytes that are not valid in the charset
+// become U+FFFD, one per maximal invalid subpart, as Python's errors="replace" does.
+std::string decode_text(std::string_view body, std::string_view charset);
+
+// Python's `text[:count]`: the first `count` code points of UTF-8 text.
+std::string_view first_code_points(std::string_view utf8, std::size_t count);
+
+// Python's str.strip(): removes Unicode white space from both ends of UTF-8 text.
+std::string_view strip(std::string_view utf8);
+
+// Writes control characters (U+0000-U+001F, U+007F-U+009F) as \n, \r, \t or \xNN, so a line
+// stays one line and no escape sequence reaches the terminal. Invalid UTF-8 becomes U+FFFD.
+std::string escape_controls(std::string_view text);
+
+// What the tutorial prints after "type ->": `html[:17].strip()`, with controls escaped.
+std::string preview(std::string_view html);
+
+} // namespace sitecheck

@@ -1,0 +1,32 @@
+// URLs, parsed with Boost.URL: the part of aiohttp's yarl.URL that a check needs.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace sitecheck {
+
+// Where a request goes. Throws CheckError("not a valid URL") or
+// CheckError("unsupported scheme 'ftp'").
+struct Target {
+    bool tls = false;        // https
+    std::string host;        // for resolving: a name, or an IP literal without brackets
+    bool host_is_ip = false; // IP literal: no SNI, the certificate is checked against the address
+    std::string port;        // explicit, or 80 / 443
+    std::string host_header; // Host: value, with the port when it is not the default
+    std::string target;      // request-target: path and query, never empty
+    std::string url;         // the normalized absolute URL
+
+    bool same_origin(const Target& other) const
+    {
+        return tls == other.tls && host == other.host && port == other.port;
+    }
+};
+
+Target parse_url(std::string_view url);
+
+// Resolves a Location header against the URL it came from, as a browser would
+// (RFC 3986 section 5). Throws CheckError for a location that is not a URL reference.
+Target resolve_location(const Target& base, std::string_view location);
+
+} // namespace sitecheck

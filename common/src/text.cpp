@@ -1,0 +1,219 @@
+#include "sitecheck/text.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace sitecheck {
+namespace {
+
+constexpr char32_t replacement = 0xFFFD;
+
+void append_utf8(std::string& out, char32_t cp)
+{
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+}
+
+// Decodes one code point at `pos` and advances past it. An invalid sequence yields U+FFFD and
+// advances past its maximal subpart only (Unicode's recommended practice, which Python follows).
+char32_t next_code_point(std::string_view s, std::size_t& pos)
+{
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+    const unsigned char b0 = byte(pos++);
+    if (b0 < 0x80)
+        return b0;
+
+    int length = 0;
+    unsigned char low = 0x80, high = 0xBF; // allowed range of the second byte
+    char32_t cp = 0;
+    if (b0 >= 0xC2 && b0 <= 0xDF) {
+        length = 2, cp = b0 & 0x1F;
+    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+        length = 3, cp = b0 & 0x0F;
+        if (b0 == 0xE0) low = 0xA0;
+        if (b0 == 0xED) high = 0x9F;
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+        length = 4, cp = b0 & 0x07;
+        if (b0 == 0xF0) low = 0x90;
+        if (b0 == 0xF4) high = 0x8F;
+    } else {
+        return replacement;
+    }
+    for (int i = 1; i < length; ++i) {
+        if (pos >= s.size())
+            return replacement;
+        const unsigned char b = byte(pos);
+        if (b < low || b > high)
+            return replacement;
+        low = 0x80, high = 0xBF;
+        cp = (cp << 6) | (b & 0x3F);
+        ++pos;
+    }
+    return cp;
+}
+
+// windows-1252's 0x80-0x9F; 0 marks the five bytes it leaves undefined.
+constexpr std::array<char16_t, 32> cp1252_high = {
+    0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0, 0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013,
+    0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178};
+
+enum class Charset { utf8, latin1, ascii, cp1252 };
+
+Charset lookup(std::string_view name)
+{
+    std::string n;
+    for (char c : name)
+        if (c != '-' && c != '_')
+            n += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (std::string_view alias : {"iso88591", "latin1", "l1", "cp819", "isoir100", "csisolatin1", "8859"})
+        if (n == alias)
+            return Charset::latin1;
+    for (std::string_view alias : {"usascii", "ascii", "ansix3.41968", "us", "646", "iso646us"})
+        if (n == alias)
+            return Charset::ascii;
+    if (n == "windows1252" || n == "cp1252")
+        return Charset::cp1252;
+    return Charset::utf8;
+}
+
+bool is_space(char32_t c)
+{
+    return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 ||
+           c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
+           c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
+} // namespace
+
+std::string charset_of(std::string_view content_type)
+{
+    // media-type *( ";" parameter ), parameter = name "=" ( token / quoted-string )
+    std::size_t pos = content_type.find(';');
+    while (pos != std::string_view::npos) {
+        std::string_view rest = content_type.substr(pos + 1);
+        const std::size_t eq = rest.find('=');
+        if (eq == std::string_view::npos)
+            break;
+        std::string name;
+        for (char c : rest.substr(0, eq))
+            if (c != ' ' && c != '\t')
+                name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        std::string_view value = rest.substr(eq + 1);
+        value.remove_prefix(std::min(value.find_first_not_of(" \t"), value.size()));
+        std::size_t end;
+        if (!value.empty() && value.front() == '"') {
+            value.remove_prefix(1);
+            end = value.find('"');
+        } else {
+            end = value.find_first_of("; \t");
+        }
+        if (name == "charset") {
+            std::string out(value.substr(0, end));
+            std::ranges::transform(out, out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+            return out;
+        }
+        pos = content_type.find(';', pos + 1 + eq);
+    }
+    return {};
+}
+
+std::string decode_text(std::string_view body, std::string_view charset)
+{
+    std::string out;
+    out.reserve(body.size());
+    switch (lookup(charset)) {
+    case Charset::utf8:
+        for (std::size_t pos = 0; pos < body.size();)
+            append_utf8(out, next_code_point(body, pos));
+        break;
+    case Charset::latin1:
+        for (unsigned char c : body)
+            append_utf8(out, c);
+        break;
+    case Charset::ascii:
+        for (unsigned char c : body)
+            append_utf8(out, c < 0x80 ? c : replacement);
+        break;
+    case Charset::cp1252:
+        for (unsigned char c : body) {
+            char32_t cp = c;
+            if (c >= 0x80 && c <= 0x9F)
+                cp = cp1252_high[c - 0x80] ? cp1252_high[c - 0x80] : replacement;
+            append_utf8(out, cp);
+        }
+        break;
+    }
+    return out;
+}
+
+std::string_view first_code_points(std::string_view utf8, std::size_t count)
+{
+    std::size_t pos = 0;
+    for (std::size_t n = 0; n < count && pos < utf8.size(); ++n)
+        next_code_point(utf8, pos);
+    return utf8.substr(0, pos);
+}
+
+std::string_view strip(std::string_view utf8)
+{
+    std::size_t begin = 0;
+    while (begin < utf8.size()) {
+        std::size_t next = begin;
+        if (!is_space(next_code_point(utf8, next)))
+            break;
+        begin = next;
+    }
+    // From the back: find the end of the last non-space code point, walking forward once.
+    std::size_t end = begin;
+    for (std::size_t pos = begin; pos < utf8.size();) {
+        if (!is_space(next_code_point(utf8, pos)))
+            end = pos;
+    }
+    return utf8.substr(begin, end - begin);
+}
+
+std::string escape_controls(std::string_view text)
+{
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t pos = 0; pos < text.size();) {
+        const char32_t cp = next_code_point(text, pos);
+        if (cp == '\n')
+            out += "\\n";
+        else if (cp == '\r')
+            out += "\\r";
+        else if (cp == '\t')
+            out += "\\t";
+        else if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {
+            out += "\\x";
+            out += hex[cp >> 4];
+            out += hex[cp & 0xF];
+        } else {
+            append_utf8(out, cp);
+        }
+    }
+    return out;
+}
+
+std::string preview(std::string_view html)
+{
+    return escape_controls(strip(first_code_points(html, 17)));
+}
+
+} // namespace sitecheck

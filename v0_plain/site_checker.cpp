@@ -1,0 +1,66 @@
+// site_checker v0: the session is opened and closed inline in check().
+//
+// The tutorial's starting point. Python writes it with aiohttp's own context managers,
+//
+//     async with aiohttp.ClientSession() as session:
+//         async with session.get(url) as response: ...
+//
+// and `async with` closes the session on every path. C++ has no `async with`, and a
+// destructor cannot co_await, so here every path to the close is written out by hand:
+// the normal one, and the one where something throws. Version 1 moves that into a class.
+#include "sitecheck/sitecheck.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <exception>
+#include <string>
+#include <vector>
+
+namespace asio = boost::asio;
+using asio::awaitable;
+
+awaitable<void> check(std::string url)
+{
+    sitecheck::ClientSession session;
+    std::exception_ptr error;
+    try {
+        sitecheck::Response response = co_await session.get(url);
+        sitecheck::print_status(url, response.status());
+        std::string html = co_await response.text();
+        sitecheck::print_type(url, html);
+    } catch (...) {
+        // co_await is not allowed in a handler: remember the error, close, then rethrow.
+        error = std::current_exception();
+    }
+    co_await session.close();
+    if (error)
+        std::rethrow_exception(error);
+}
+
+awaitable<void> main_async(std::vector<std::string> urls)
+{
+    // asyncio.gather(): one coroutine per site, all running at once, awaited together.
+    auto executor = co_await asio::this_coro::executor;
+    std::vector<decltype(asio::co_spawn(executor, check(""), asio::deferred))> checks;
+    for (const std::string& url : urls)
+        checks.push_back(asio::co_spawn(executor, sitecheck::reported(url, check(url)), asio::deferred));
+    co_await asio::experimental::make_parallel_group(std::move(checks))
+        .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
+}
+
+int main(int argc, char* argv[])
+{
+    auto args = sitecheck::parse_command_line(argc, argv, "site_checker_v0");
+    asio::io_context io; // asyncio.run(main())
+    asio::co_spawn(io, main_async(args.urls), [](std::exception_ptr e) {
+        if (e)
+            std::rethrow_exception(e);
+    });
+    io.run();
+    return sitecheck::exit_status();
+}
