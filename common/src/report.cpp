@@ -98,6 +98,16 @@ boost::asio::awaitable<void> reported(std::string url, boost::asio::awaitable<vo
     }
 }
 
+void reported(std::string_view url, const std::function<void()>& check)
+{
+    try {
+        check();
+    } catch (...) {
+        trace(url, "error " + describe(std::current_exception()));
+        print_error(url, std::current_exception());
+    }
+}
+
 int exit_status()
 {
     return failures > 0 ? 1 : 0;

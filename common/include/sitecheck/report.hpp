@@ -6,6 +6,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <exception>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -23,6 +24,8 @@ void trace(std::string_view url, std::string_view event);
 // Runs one check and prints its error line if it throws, so that one failing site never
 // disturbs the others. Cancellation is passed on, not reported.
 boost::asio::awaitable<void> reported(std::string url, boost::asio::awaitable<void> check);
+// The same for a blocking check.
+void reported(std::string_view url, const std::function<void()>& check);
 
 // The program's exit status: 0 when every check answered, 1 when one failed.
 int exit_status();
