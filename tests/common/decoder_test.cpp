@@ -1,0 +1,87 @@
+#include "content_decoder.hpp"
+#include "sitecheck/errors.hpp"
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <string>
+
+using sitecheck::CheckError;
+using sitecheck::detail::ContentDecoder;
+
+namespace {
+
+// window_bits: 15 + 16 for gzip, 15 for zlib, -15 for raw deflate.
+std::string compress(const std::string& data, int window_bits)
+{
+    z_stream z{};
+    deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY);
+    std::string out(deflateBound(&z, data.size()) + 32, '\0');
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+    z.avail_in = static_cast<uInt>(data.size());
+    z.next_out = reinterpret_cast<Bytef*>(out.data());
+    z.avail_out = static_cast<uInt>(out.size());
+    deflate(&z, Z_FINISH);
+    out.resize(z.total_out);
+    deflateEnd(&z);
+    return out;
+}
+
+std::string decode(ContentDecoder::Coding coding, const std::string& body, std::size_t piece = 7)
+{
+    ContentDecoder decoder(coding, 1024);
+    for (std::size_t i = 0; i < body.size(); i += piece)
+        decoder.feed(std::string_view(body).substr(i, piece));
+    return decoder.prefix();
+}
+
+const std::string page = "<!doctype html>\n<p>hello, compressed world</p>\n";
+
+} // namespace
+
+TEST(ContentDecoder, KnowsItsCodings)
+{
+    EXPECT_EQ(ContentDecoder::coding_of("gzip"), ContentDecoder::Coding::gzip);
+    EXPECT_EQ(ContentDecoder::coding_of("X-GZIP"), ContentDecoder::Coding::gzip);
+    EXPECT_EQ(ContentDecoder::coding_of(" Deflate"), ContentDecoder::Coding::deflate);
+    EXPECT_EQ(ContentDecoder::coding_of("br"), ContentDecoder::Coding::identity);
+    EXPECT_EQ(ContentDecoder::coding_of(""), ContentDecoder::Coding::identity);
+}
+
+TEST(ContentDecoder, GzipInSmallPieces)
+{
+    EXPECT_EQ(decode(ContentDecoder::Coding::gzip, compress(page, 31), 1), page);
+}
+
+TEST(ContentDecoder, DeflateWithZlibHeader)
+{
+    EXPECT_EQ(decode(ContentDecoder::Coding::deflate, compress(page, 15)), page);
+}
+
+TEST(ContentDecoder, RawDeflateAsSomeServersSendIt)
+{
+    EXPECT_EQ(decode(ContentDecoder::Coding::deflate, compress(page, -15)), page);
+}
+
+TEST(ContentDecoder, KeepsOnlyThePrefixButCountsEverything)
+{
+    const std::string big(5'000'000, 'x');
+    ContentDecoder decoder(ContentDecoder::Coding::gzip, 100);
+    decoder.feed(compress(big, 31));
+    EXPECT_EQ(decoder.prefix(), std::string(100, 'x'));
+    EXPECT_EQ(decoder.decoded_size(), big.size());
+}
+
+TEST(ContentDecoder, CorruptDataFailsTheCheck)
+{
+    std::string gz = compress(page, 31);
+    gz[12] = static_cast<char>(gz[12] ^ 0xFF);
+    gz[13] = static_cast<char>(gz[13] ^ 0xFF);
+    EXPECT_THROW(decode(ContentDecoder::Coding::gzip, gz), CheckError);
+    EXPECT_THROW(decode(ContentDecoder::Coding::gzip, "this is not gzip"), CheckError);
+}
+
+TEST(ContentDecoder, IdentityPassesThrough)
+{
+    EXPECT_EQ(decode(ContentDecoder::Coding::identity, page), page);
+}

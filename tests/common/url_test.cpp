@@ -1,0 +1,127 @@
+#include "sitecheck/errors.hpp"
+#include "sitecheck/url.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+using sitecheck::CheckError;
+using sitecheck::parse_url;
+using sitecheck::resolve_location;
+
+namespace {
+
+std::string error_of(std::string_view url)
+{
+    try {
+        parse_url(url);
+    } catch (const CheckError& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+} // namespace
+
+TEST(Url, HttpsUsesPort443AndOmitsItFromHost)
+{
+    auto t = parse_url("https://Example.COM/a/b?x=1#frag");
+    EXPECT_TRUE(t.tls);
+    EXPECT_EQ(t.host, "example.com");
+    EXPECT_FALSE(t.host_is_ip);
+    EXPECT_EQ(t.port, "443");
+    EXPECT_EQ(t.host_header, "example.com");
+    EXPECT_EQ(t.target, "/a/b?x=1");
+}
+
+TEST(Url, ExplicitPortGoesIntoHostHeader)
+{
+    auto t = parse_url("http://localhost:8080");
+    EXPECT_FALSE(t.tls);
+    EXPECT_EQ(t.port, "8080");
+    EXPECT_EQ(t.host_header, "localhost:8080");
+    EXPECT_EQ(t.target, "/");
+}
+
+TEST(Url, DefaultPortWrittenOutIsDroppedFromHostHeader)
+{
+    EXPECT_EQ(parse_url("http://example.com:80/").host_header, "example.com");
+}
+
+TEST(Url, Ipv4Literal)
+{
+    auto t = parse_url("http://127.0.0.1:9/x");
+    EXPECT_TRUE(t.host_is_ip);
+    EXPECT_EQ(t.host, "127.0.0.1");
+    EXPECT_EQ(t.host_header, "127.0.0.1:9");
+}
+
+TEST(Url, BracketedIpv6Literal)
+{
+    auto t = parse_url("https://[::1]:8443/p");
+    EXPECT_TRUE(t.host_is_ip);
+    EXPECT_EQ(t.host, "::1");
+    EXPECT_EQ(t.host_header, "[::1]:8443");
+    EXPECT_EQ(t.url, "https://[::1]:8443/p");
+}
+
+TEST(Url, UnsupportedSchemeIsNamed)
+{
+    EXPECT_EQ(error_of("ftp://example.com/"), "unsupported scheme 'ftp'");
+    EXPECT_EQ(error_of("FILE:///etc/passwd"), "unsupported scheme 'file'");
+}
+
+TEST(Url, InvalidUrlsAreRefusedBeforeAnythingIsSent)
+{
+    for (std::string bad : {"", "example.com", "http://", "http:///path", "http://exa mple.com/",
+                            "http://example.com/a b", "http://example.com/\r\nX-Injected: 1",
+                            "http://example.com/\n", "http://example.com:99999/",
+                            "http://example.com:0/", "http://[::1/", "not a url at all"})
+        EXPECT_EQ(error_of(bad), "not a valid URL") << bad;
+    EXPECT_EQ(error_of(std::string("http://example.com/\0x", 21)), "not a valid URL");
+    EXPECT_EQ(error_of("http://exämple.com/"), "not a valid URL");
+}
+
+TEST(Url, VeryLongUrlIsParsed)
+{
+    const std::string path(100 * 1024, 'a');
+    EXPECT_EQ(parse_url("http://example.com/" + path).target.size(), path.size() + 1);
+}
+
+TEST(Url, RelativeLocationResolvesAgainstTheRequest)
+{
+    auto base = parse_url("http://example.com:8080/a/b/c?q=1");
+    EXPECT_EQ(resolve_location(base, "d").url, "http://example.com:8080/a/b/d");
+    EXPECT_EQ(resolve_location(base, "/root").url, "http://example.com:8080/root");
+    EXPECT_EQ(resolve_location(base, "../up?x=2").url, "http://example.com:8080/a/up?x=2");
+    EXPECT_EQ(resolve_location(base, "?only=query").url, "http://example.com:8080/a/b/c?only=query");
+}
+
+TEST(Url, AbsoluteLocationMayChangeHostAndScheme)
+{
+    auto base = parse_url("http://example.com/");
+    auto t = resolve_location(base, "https://other.example:8443/x");
+    EXPECT_TRUE(t.tls);
+    EXPECT_EQ(t.host_header, "other.example:8443");
+    EXPECT_FALSE(t.same_origin(base));
+    EXPECT_EQ(resolve_location(base, "//cdn.example/y").url, "http://cdn.example/y");
+}
+
+TEST(Url, SloppyLocationIsPercentEncoded)
+{
+    auto base = parse_url("http://example.com/");
+    EXPECT_EQ(resolve_location(base, "/a b/ü").target, "/a%20b/%C3%BC");
+}
+
+TEST(Url, BadLocationsFailWithTheirReason)
+{
+    auto base = parse_url("http://example.com/");
+    EXPECT_THROW(resolve_location(base, "http://[garbage"), CheckError);
+    EXPECT_THROW(resolve_location(base, "http://"), CheckError);
+    try {
+        resolve_location(base, "ftp://example.com/file");
+        FAIL();
+    } catch (const CheckError& e) {
+        EXPECT_STREQ(e.what(), "unsupported scheme 'ftp'");
+    }
+}

@@ -1,0 +1,775 @@
+// LoopbackServer: a small HTTP/1.1 (and HTTPS) server written with Boost.Asio
+// C++20 coroutines, one io_context on one thread per server.
+//
+// Lifetimes: every connection is a coroutine that owns its socket; while it
+// runs, the socket is registered in Impl::live (touched only on the io
+// thread). Stopping closes the acceptor, every registered socket and every
+// barrier timer, so every pending operation completes with an error and every
+// coroutine ends; then io_context::run() returns and the thread is joined.
+
+#include "support/server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <type_traits>
+
+namespace testsupport {
+namespace {
+
+namespace asio = boost::asio;
+namespace ssl = boost::asio::ssl;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using asio::use_awaitable;
+using boost::system::error_code;
+
+constexpr std::size_t kMaxHead = 64 * 1024;
+constexpr std::size_t kPiece = 64 * 1024;
+constexpr std::string_view kHtml = "text/html; charset=utf-8";
+constexpr std::string_view kDoctype = "<!doctype html>\n";
+
+template <class T> struct is_ssl_stream : std::false_type {};
+template <class T> struct is_ssl_stream<ssl::stream<T>> : std::true_type {};
+
+enum class Next { KeepAlive, Close, Abort };
+
+struct Request {
+    std::string method;
+    std::string target;
+    std::string path;
+    std::string query;
+    std::string version;
+    bool keep_alive = true;
+    std::uint64_t content_length = 0;
+};
+
+struct Waiter {
+    explicit Waiter(asio::any_io_executor ex) : timer(ex) {}
+    asio::steady_timer timer;
+    bool released = false;
+};
+
+std::string lower(std::string_view s) {
+    std::string r(s);
+    for (char& c : r) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return r;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+    return s;
+}
+
+template <class Int> std::optional<Int> parse_number(std::string_view s) {
+    Int v{};
+    if (s.empty()) return std::nullopt;
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
+    return v;
+}
+
+Request parse_head(std::string_view head) {
+    Request r;
+    std::size_t eol = head.find("\r\n");
+    std::string_view line = head.substr(0, eol);
+    std::size_t sp1 = line.find(' ');
+    std::size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+    if (sp1 != std::string_view::npos) {
+        r.method = std::string(line.substr(0, sp1));
+        r.target = std::string(line.substr(sp1 + 1, sp2 == std::string_view::npos ? std::string_view::npos : sp2 - sp1 - 1));
+        if (sp2 != std::string_view::npos) r.version = std::string(line.substr(sp2 + 1));
+    }
+    std::string_view target = r.target;
+    // absolute-form ("http://host/path") -> keep the path only
+    if (auto p = target.find("://"); p != std::string_view::npos && target.front() != '/') {
+        auto slash = target.find('/', p + 3);
+        target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+    }
+    auto q = target.find('?');
+    r.path = std::string(target.substr(0, q));
+    if (q != std::string_view::npos) r.query = std::string(target.substr(q + 1));
+
+    std::string connection;
+    std::size_t pos = eol == std::string_view::npos ? head.size() : eol + 2;
+    while (pos < head.size()) {
+        std::size_t e = head.find("\r\n", pos);
+        if (e == std::string_view::npos) e = head.size();
+        std::string_view h = head.substr(pos, e - pos);
+        pos = e + 2;
+        auto colon = h.find(':');
+        if (colon == std::string_view::npos) continue;
+        std::string name = lower(trim(h.substr(0, colon)));
+        std::string_view value = trim(h.substr(colon + 1));
+        if (name == "connection") connection += lower(value) + ",";
+        if (name == "content-length") r.content_length = parse_number<std::uint64_t>(value).value_or(0);
+    }
+    if (r.version == "HTTP/1.1")
+        r.keep_alive = connection.find("close") == std::string::npos;
+    else
+        r.keep_alive = connection.find("keep-alive") != std::string::npos;
+    return r;
+}
+
+std::string_view reason(int status) {
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 410: return "Gone";
+    case 418: return "I'm a teapot";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    default: return "Status";
+    }
+}
+
+struct Head {
+    int status = 200;
+    std::string_view content_type = kHtml;
+    std::optional<std::uint64_t> content_length;
+    bool chunked = false;
+    bool close = false;
+    std::string extra;  // extra header lines, each ending in "\r\n"
+};
+
+std::string render(const Head& h) {
+    std::string s = "HTTP/1.1 " + std::to_string(h.status) + " " + std::string(reason(h.status)) + "\r\n";
+    s += "Server: sitecheck-test\r\n";
+    s += "Content-Type: " + std::string(h.content_type) + "\r\n";
+    if (h.content_length) s += "Content-Length: " + std::to_string(*h.content_length) + "\r\n";
+    if (h.chunked) s += "Transfer-Encoding: chunked\r\n";
+    s += h.close ? "Connection: close\r\n" : "Connection: keep-alive\r\n";
+    s += h.extra;
+    s += "\r\n";
+    return s;
+}
+
+std::string percent_decode(std::string_view in) {
+    auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    std::string out;
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        if (in[i] == '%' && i + 2 < in.size() && hex(in[i + 1]) >= 0 && hex(in[i + 2]) >= 0) {
+            out += static_cast<char>(hex(in[i + 1]) * 16 + hex(in[i + 2]));
+            i += 2;
+        } else {
+            out += in[i];
+        }
+    }
+    return out;
+}
+
+std::string query_param(std::string_view query, std::string_view key) {
+    while (!query.empty()) {
+        auto amp = query.find('&');
+        std::string_view kv = query.substr(0, amp);
+        auto eq = kv.find('=');
+        if (kv.substr(0, eq) == key) return eq == std::string_view::npos ? std::string() : std::string(kv.substr(eq + 1));
+        if (amp == std::string_view::npos) break;
+        query.remove_prefix(amp + 1);
+    }
+    return {};
+}
+
+std::string compress(std::string_view in, int window_bits) {
+    z_stream zs{};
+    if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        throw std::runtime_error("deflateInit2 failed");
+    std::string out(deflateBound(&zs, static_cast<uLong>(in.size())) + 32, '\0');
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    zs.avail_in = static_cast<uInt>(in.size());
+    zs.next_out = reinterpret_cast<Bytef*>(out.data());
+    zs.avail_out = static_cast<uInt>(out.size());
+    int rc = deflate(&zs, Z_FINISH);
+    out.resize(zs.total_out);
+    deflateEnd(&zs);
+    if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
+    return out;
+}
+
+std::string chunk_size_line(std::size_t n) {
+    char buf[32];
+    auto [p, ec] = std::to_chars(buf, buf + sizeof buf, n, 16);
+    (void)ec;
+    return std::string(buf, p) + "\r\n";
+}
+
+}  // namespace
+
+struct LoopbackServer::Impl {
+    explicit Impl(ServerOptions o) : opts(std::move(o)), acceptor(ioc) {
+        filler.resize(kPiece + 64);
+        for (std::size_t i = 0; i < filler.size(); ++i) filler[i] = (i % 64 == 63) ? '\n' : 'x';
+    }
+
+    ServerOptions opts;
+    std::vector<char> filler;  // immutable after construction
+
+    // shared with other threads
+    mutable std::mutex mu;
+    mutable std::condition_variable cv;
+    std::size_t opened = 0;
+    std::size_t closed = 0;
+    std::size_t close_notify = 0;
+    std::vector<std::string> heads;
+    bool run_done = false;
+
+    // io thread only
+    bool stopping = false;
+    std::uint64_t next_id = 0;
+    std::map<std::uint64_t, tcp::socket*> live;
+    std::map<std::uint64_t, std::vector<std::shared_ptr<Waiter>>> barriers;
+
+    // The io_context is declared after the state above, so that coroutine
+    // frames it might still destroy (only if stopping had to be forced) find
+    // that state alive; the acceptor and TLS context are declared after it.
+    asio::io_context ioc;
+    std::optional<ssl::context> tls_ctx;
+    tcp::acceptor acceptor;
+    unsigned short port = 0;
+    std::thread thread;
+
+    bool is_tls() const { return opts.tls.has_value(); }
+
+    void count_close_notify() {
+        std::lock_guard lk(mu);
+        ++close_notify;
+    }
+
+    void stop_all() {
+        stopping = true;
+        error_code ec;
+        acceptor.close(ec);
+        for (auto& [id, sock] : live) {
+            (void)id;
+            sock->close(ec);
+        }
+        for (auto& [n, list] : barriers) {
+            (void)n;
+            for (auto& w : list) w->timer.cancel();
+        }
+        barriers.clear();  // the waiting coroutines still own their Waiter
+    }
+
+    // ---- the connection coroutines ----
+
+    struct ConnGuard {
+        ConnGuard(Impl* s, tcp::socket* sock) : s(s), sock(sock), id(s->next_id++) { s->live.emplace(id, sock); }
+        ~ConnGuard() {
+            s->live.erase(id);
+            error_code ec;
+            sock->close(ec);
+            {
+                std::lock_guard lk(s->mu);
+                ++s->closed;
+            }
+            s->cv.notify_all();
+        }
+        ConnGuard(const ConnGuard&) = delete;
+        ConnGuard& operator=(const ConnGuard&) = delete;
+        Impl* s;
+        tcp::socket* sock;
+        std::uint64_t id;
+    };
+
+    awaitable<void> accept_loop() {
+        for (;;) {
+            error_code ec;
+            tcp::socket sock = co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
+            if (stopping) co_return;
+            if (ec) {
+                if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) co_return;
+                continue;
+            }
+            {
+                std::lock_guard lk(mu);
+                ++opened;
+            }
+            asio::co_spawn(ioc, connection(std::move(sock)), [](std::exception_ptr) {});
+        }
+    }
+
+    awaitable<void> connection(tcp::socket sock) {
+        ConnGuard guard(this, &sock);
+        if (stopping) co_return;
+        try {
+            if (opts.behaviour == Behaviour::Garbage) {
+                const std::string banner = "SSH-2.0-OpenSSH_9.0\r\n";
+                co_await asio::async_write(sock, asio::buffer(banner), use_awaitable);
+                error_code ec;
+                sock.shutdown(tcp::socket::shutdown_send, ec);
+                co_await drain(sock);
+                co_return;
+            }
+            if (opts.behaviour == Behaviour::Silent) {
+                co_await drain(sock);
+                co_return;
+            }
+            if (is_tls()) {
+                ssl::stream<tcp::socket&> st(sock, *tls_ctx);
+                error_code ec;
+                co_await st.async_handshake(ssl::stream_base::server, asio::redirect_error(use_awaitable, ec));
+                if (ec) co_return;
+                co_await serve(st, sock);
+            } else {
+                co_await serve(sock, sock);
+            }
+        } catch (const std::exception&) {
+            // write failed (client went away) or the server is stopping
+        }
+    }
+
+    // Reads and discards until the peer closes or an error; counts a TLS
+    // close_notify and answers it with ours.
+    template <class Stream> awaitable<void> drain(Stream& st) {
+        std::array<char, 4096> buf;
+        error_code ec;
+        for (;;) {
+            co_await st.async_read_some(asio::buffer(buf), asio::redirect_error(use_awaitable, ec));
+            if (ec) break;
+        }
+        co_await read_ended(st, ec);
+    }
+
+    template <class Stream> awaitable<void> read_ended(Stream& st, error_code ec) {
+        if constexpr (is_ssl_stream<Stream>::value) {
+            if (ec == asio::error::eof && !stopping) {
+                count_close_notify();
+                error_code ec2;
+                co_await st.async_shutdown(asio::redirect_error(use_awaitable, ec2));
+            }
+        } else {
+            (void)st;
+            (void)ec;
+        }
+        co_return;
+    }
+
+    // The server ends the connection politely: TLS close_notify (waiting for
+    // the client's answer or its close), or for plain TCP a FIN then waiting
+    // for the client's close.
+    template <class Stream> awaitable<void> close_gracefully(Stream& st, tcp::socket& sock) {
+        if constexpr (is_ssl_stream<Stream>::value) {
+            error_code ec;
+            co_await st.async_shutdown(asio::redirect_error(use_awaitable, ec));
+            if (!ec && !stopping) count_close_notify();
+        } else {
+            error_code ec;
+            sock.shutdown(tcp::socket::shutdown_send, ec);
+            co_await drain(sock);
+        }
+    }
+
+    template <class Stream> awaitable<void> serve(Stream& st, tcp::socket& sock) {
+        std::string buf;
+        for (;;) {
+            error_code ec;
+            std::size_t n = co_await asio::async_read_until(st, asio::dynamic_buffer(buf, kMaxHead), "\r\n\r\n",
+                                                            asio::redirect_error(use_awaitable, ec));
+            if (ec) {
+                co_await read_ended(st, ec);
+                co_return;
+            }
+            std::string head = buf.substr(0, n);
+            buf.erase(0, n);
+            {
+                std::lock_guard lk(mu);
+                heads.push_back(head);
+            }
+            Request req = parse_head(head);
+            // discard a request body, if any
+            if (req.content_length > 1024 * 1024) co_return;
+            while (buf.size() < req.content_length) {
+                std::array<char, 4096> tmp;
+                std::size_t got = co_await st.async_read_some(asio::buffer(tmp), use_awaitable);
+                buf.append(tmp.data(), got);
+            }
+            buf.erase(0, static_cast<std::size_t>(req.content_length));
+
+            Next next = co_await respond(st, sock, req);
+            if (next == Next::Abort) co_return;
+            if (next == Next::Close) {
+                co_await close_gracefully(st, sock);
+                co_return;
+            }
+        }
+    }
+
+    template <class Stream> awaitable<void> write(Stream& st, std::string_view data) {
+        co_await asio::async_write(st, asio::buffer(data.data(), data.size()), use_awaitable);
+    }
+
+    // Note: class-type arguments of these coroutines are passed by reference
+    // to named objects of the caller (g++ 12 mishandles temporaries of class
+    // type passed by value to a coroutine inside a co_await expression).
+    template <class Stream>
+    awaitable<Next> simple(Stream& st, const Request& req, const Head& head, std::string_view body) {
+        Head h = head;
+        h.content_length = body.size();
+        h.close = h.close || !req.keep_alive;
+        std::string text = render(h);
+        text.append(body.data(), body.size());
+        co_await write(st, text);
+        co_return h.close ? Next::Close : Next::KeepAlive;
+    }
+
+    template <class Stream> awaitable<Next> respond(Stream& st, tcp::socket& sock, const Request& req) {
+        const std::string& path = req.path;
+        const Head ok;  // plain 200 text/html
+        auto rest = [&](std::string_view prefix) -> std::optional<std::string_view> {
+            if (path.size() > prefix.size() && std::string_view(path).substr(0, prefix.size()) == prefix)
+                return std::string_view(path).substr(prefix.size());
+            return std::nullopt;
+        };
+
+        if (path == "/" || path == "/ok") {
+            co_return co_await simple(st, req, ok, "<!doctype html>\n<html><body>ok</body></html>\n");
+        }
+        if (auto r = rest("/status/")) {
+            if (auto code = parse_number<int>(*r); code && *code >= 100 && *code <= 999) {
+                Head h;
+                h.status = *code;
+                if (*code < 200 || *code == 204 || *code == 304) {
+                    h.close = !req.keep_alive;
+                    const std::string text = render(h);
+                    co_await write(st, text);
+                    co_return h.close ? Next::Close : Next::KeepAlive;
+                }
+                const std::string body = "<!doctype html>status " + std::to_string(*code);
+                co_return co_await simple(st, req, h, body);
+            }
+        }
+        if (auto r = rest("/redirect/")) {
+            if (auto n = parse_number<unsigned>(*r)) {
+                if (*n == 0) co_return co_await simple(st, req, ok, "<!doctype html>redirected");
+                Head h;
+                h.status = 302;
+                h.extra = "Location: /redirect/" + std::to_string(*n - 1) + "\r\n";
+                co_return co_await simple(st, req, h, "<!doctype html>redirect");
+            }
+        }
+        if (auto r = rest("/redirect-code/")) {
+            if (auto code = parse_number<int>(*r); code && *code >= 100 && *code <= 999) {
+                Head h;
+                h.status = *code;
+                h.extra = "Location: /ok\r\n";
+                co_return co_await simple(st, req, h, "<!doctype html>redirect");
+            }
+        }
+        if (path == "/redirect-relative") {
+            Head h;
+            h.status = 301;
+            h.extra = "Location: ok\r\n";
+            co_return co_await simple(st, req, h, "<!doctype html>redirect");
+        }
+        if (path == "/redirect-to") {
+            std::string location = percent_decode(query_param(req.query, "url"));
+            // keep the response parseable whatever the value
+            std::erase_if(location, [](char c) { return c == '\r' || c == '\n'; });
+            Head h;
+            h.status = 302;
+            h.extra = "Location: " + location + "\r\n";
+            co_return co_await simple(st, req, h, "<!doctype html>redirect");
+        }
+        if (path == "/loop") {
+            Head h;
+            h.status = 302;
+            h.extra = "Location: /loop\r\n";
+            co_return co_await simple(st, req, h, "<!doctype html>loop");
+        }
+        if (path == "/chunked") {
+            Head h;
+            h.chunked = true;
+            h.close = !req.keep_alive;
+            const std::string text = render(h);
+            co_await write(st, text);
+            static constexpr std::array<std::string_view, 5> pieces = {"<!doctype html>\n", "<p>", "chun", "ked</p>",
+                                                                       "\n"};
+            for (std::string_view p : pieces) {
+                std::string chunk = chunk_size_line(p.size()) + std::string(p) + "\r\n";
+                co_await write(st, chunk);
+            }
+            co_await write(st, "0\r\n\r\n");
+            co_return h.close ? Next::Close : Next::KeepAlive;
+        }
+        if (path == "/gzip" || path == "/deflate" || path == "/deflate-raw") {
+            std::string body = path == "/gzip" ? compress("<!doctype html>\n<p>gzip</p>\n", 15 + 16)
+                               : path == "/deflate" ? compress("<!doctype html>\n<p>deflate</p>\n", 15)
+                                                    : compress("<!doctype html>\n<p>deflate-raw</p>\n", -15);
+            Head h;
+            h.extra = path == "/gzip" ? "Content-Encoding: gzip\r\n" : "Content-Encoding: deflate\r\n";
+            co_return co_await simple(st, req, h, body);
+        }
+        if (auto r = rest("/big/")) {
+            if (auto n = parse_number<std::uint64_t>(*r)) co_return co_await big(st, req, *n, false);
+        }
+        if (auto r = rest("/big-chunked/")) {
+            if (auto n = parse_number<std::uint64_t>(*r)) co_return co_await big(st, req, *n, true);
+        }
+        if (path == "/utf8") {
+            co_return co_await simple(st, req, ok,
+                                      "  Gr\xC3\xBC\xC3\x9F" "e, \xE4\xB8\x96\xE7\x95\x8C! \xF0\x9F\x99\x82 "
+                                      "\xE2\x80\x94 und mehr Text hier\n");
+        }
+        if (path == "/latin1") {
+            Head h;
+            h.content_type = "text/html; charset=ISO-8859-1";
+            co_return co_await simple(st, req, h, "Gr\xfc\xdf" "e aus K\xf6ln und mehr\n");
+        }
+        if (path == "/invalid-utf8") {
+            co_return co_await simple(st, req, ok, "ab\xff\xfe\xc3" "cd and then some more text\n");
+        }
+        if (path == "/controls") {
+            co_return co_await simple(st, req, ok, "\x1b[31mred\x07\ttab\r\nline");
+        }
+        if (path == "/empty") {
+            co_return co_await simple(st, req, ok, "");
+        }
+        if (path == "/no-length") {
+            Head h;
+            h.close = true;
+            const std::string text = render(h) + "<!doctype html>\n<p>no length</p>\n";
+            co_await write(st, text);
+            co_return Next::Close;
+        }
+        if (path == "/hang") {
+            co_await drain(st);
+            co_return Next::Abort;
+        }
+        if (path == "/truncated" || path == "/stall-body") {
+            Head h;
+            h.content_length = 1000;
+            std::string text = render(h) + "<!doctype html>\nxxxx";  // 20 bytes of body
+            co_await write(st, text);
+            if (path == "/stall-body") co_await drain(st);
+            co_return Next::Abort;
+        }
+        if (path == "/endless") {
+            Head h;
+            h.chunked = true;
+            std::string text = render(h) + chunk_size_line(kDoctype.size()) + std::string(kDoctype) + "\r\n";
+            co_await write(st, text);
+            const std::size_t len = 16 * 1024;
+            const std::string size_line = chunk_size_line(len);
+            while (!stopping) {
+                std::array<asio::const_buffer, 3> bufs = {asio::buffer(size_line), asio::buffer(filler.data(), len),
+                                                          asio::buffer("\r\n", 2)};
+                co_await asio::async_write(st, bufs, use_awaitable);
+            }
+            co_return Next::Abort;
+        }
+        if (path == "/endless-header") {
+            std::string line = "X-Filler: " + std::string(1000, 'a') + "\r\n";
+            std::string batch;
+            for (int i = 0; i < 16; ++i) batch += line;
+            co_await write(st, "HTTP/1.1 200 OK\r\nServer: sitecheck-test\r\nContent-Type: text/html; charset=utf-8\r\n");
+            while (!stopping) co_await write(st, batch);
+            co_return Next::Abort;
+        }
+        if (path == "/reset") {
+            error_code ec;
+            sock.set_option(asio::socket_base::linger(true, 0), ec);
+            sock.close(ec);
+            co_return Next::Abort;
+        }
+        if (auto r = rest("/barrier/")) {
+            if (auto n = parse_number<std::uint64_t>(*r)) {
+                if (!co_await barrier(*n)) co_return Next::Abort;
+                co_return co_await simple(st, req, ok, "<!doctype html>barrier");
+            }
+        }
+        Head h;
+        h.status = 404;
+        co_return co_await simple(st, req, h, "<!doctype html>not found");
+    }
+
+    // Waits until n requests are waiting on /barrier/n; false if stopping.
+    awaitable<bool> barrier(std::uint64_t n) {
+        auto& list = barriers[n];
+        if (list.size() + 1 >= n) {
+            for (auto& w : list) {
+                w->released = true;
+                w->timer.cancel();
+            }
+            list.clear();
+            co_return true;
+        }
+        auto w = std::make_shared<Waiter>(ioc.get_executor());
+        w->timer.expires_at(asio::steady_timer::time_point::max());
+        list.push_back(w);
+        while (!w->released && !stopping) {
+            error_code ec;
+            co_await w->timer.async_wait(asio::redirect_error(use_awaitable, ec));
+        }
+        co_return w->released;
+    }
+
+    template <class Stream>
+    awaitable<Next> big(Stream& st, const Request& req, std::uint64_t n, bool chunked) {
+        Head h;
+        h.close = !req.keep_alive;
+        if (chunked)
+            h.chunked = true;
+        else
+            h.content_length = n;
+        std::string text = render(h);
+        std::uint64_t remaining = n;
+        const std::size_t p = static_cast<std::size_t>(std::min<std::uint64_t>(n, kDoctype.size()));
+        if (p > 0) {
+            if (chunked) text += chunk_size_line(p);
+            text.append(kDoctype.data(), p);
+            if (chunked) text += "\r\n";
+        }
+        remaining -= p;
+        co_await write(st, text);
+        std::uint64_t sent = 0;
+        while (remaining > 0) {
+            const std::size_t len = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, kPiece));
+            const std::size_t phase = static_cast<std::size_t>(sent % 64);
+            if (chunked) {
+                const std::string size_line = chunk_size_line(len);
+                std::array<asio::const_buffer, 3> bufs = {asio::buffer(size_line),
+                                                          asio::buffer(filler.data() + phase, len),
+                                                          asio::buffer("\r\n", 2)};
+                co_await asio::async_write(st, bufs, use_awaitable);
+            } else {
+                co_await asio::async_write(st, asio::buffer(filler.data() + phase, len), use_awaitable);
+            }
+            sent += len;
+            remaining -= len;
+        }
+        if (chunked) co_await write(st, "0\r\n\r\n");
+        co_return h.close ? Next::Close : Next::KeepAlive;
+    }
+};
+
+LoopbackServer::LoopbackServer(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
+    Impl& m = *impl_;
+    if (m.opts.tls) {
+        m.tls_ctx.emplace(ssl::context::tls_server);
+        m.tls_ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3);
+        m.tls_ctx->use_certificate_chain(asio::buffer(m.opts.tls->cert_pem));
+        m.tls_ctx->use_private_key(asio::buffer(m.opts.tls->key_pem), ssl::context::pem);
+    }
+    const auto address = m.opts.family == Family::V4 ? asio::ip::address(asio::ip::address_v4::loopback())
+                                                     : asio::ip::address(asio::ip::address_v6::loopback());
+    const tcp::endpoint ep(address, 0);
+    m.acceptor.open(ep.protocol());
+    m.acceptor.set_option(tcp::acceptor::reuse_address(true));
+    if (m.opts.family == Family::V6) m.acceptor.set_option(asio::ip::v6_only(true));
+    m.acceptor.bind(ep);
+    m.acceptor.listen(asio::socket_base::max_listen_connections);
+    m.port = m.acceptor.local_endpoint().port();
+    asio::co_spawn(m.ioc, m.accept_loop(), [](std::exception_ptr) {});
+    m.thread = std::thread([&m] {
+        for (;;) {
+            try {
+                m.ioc.run();
+                break;
+            } catch (...) {
+            }
+        }
+        {
+            std::lock_guard lk(m.mu);
+            m.run_done = true;
+        }
+        m.cv.notify_all();
+    });
+}
+
+LoopbackServer::~LoopbackServer() {
+    Impl& m = *impl_;
+    asio::post(m.ioc, [&m] { m.stop_all(); });
+    {
+        std::unique_lock lk(m.mu);
+        if (!m.cv.wait_for(lk, std::chrono::seconds(10), [&m] { return m.run_done; })) {
+            lk.unlock();
+            m.ioc.stop();  // last resort: remaining frames are destroyed with the io_context
+        }
+    }
+    m.thread.join();
+    m.barriers.clear();  // timers must go before the io_context
+}
+
+unsigned short LoopbackServer::port() const { return impl_->port; }
+
+std::string LoopbackServer::host() const { return impl_->opts.family == Family::V4 ? "127.0.0.1" : "[::1]"; }
+
+std::string LoopbackServer::url(std::string_view path) const { return url_for_host(host(), path); }
+
+std::string LoopbackServer::url_for_host(std::string_view host, std::string_view path) const {
+    std::string u = impl_->is_tls() ? "https://" : "http://";
+    u += host;
+    u += ":" + std::to_string(impl_->port);
+    if (path.empty() || path.front() != '/') u += '/';
+    u += path;
+    return u;
+}
+
+std::size_t LoopbackServer::connections_opened() const {
+    std::lock_guard lk(impl_->mu);
+    return impl_->opened;
+}
+
+std::size_t LoopbackServer::connections_closed() const {
+    std::lock_guard lk(impl_->mu);
+    return impl_->closed;
+}
+
+bool LoopbackServer::wait_for_closed(std::size_t n, std::chrono::milliseconds limit) const {
+    std::unique_lock lk(impl_->mu);
+    return impl_->cv.wait_for(lk, limit, [&] { return impl_->closed >= n; });
+}
+
+std::size_t LoopbackServer::close_notify_received() const {
+    std::lock_guard lk(impl_->mu);
+    return impl_->close_notify;
+}
+
+std::vector<std::string> LoopbackServer::request_heads() const {
+    std::lock_guard lk(impl_->mu);
+    return impl_->heads;
+}
+
+}  // namespace testsupport

@@ -1,0 +1,57 @@
+// Real HTTP/HTTPS servers on loopback (port 0) for the tests.
+// Each LoopbackServer runs its own io_context on its own thread; the
+// constructor starts it, the destructor closes every connection and joins.
+#pragma once
+
+#include "support/ca.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace testsupport {
+
+enum class Family { V4, V6 };  // V4 -> 127.0.0.1, V6 -> ::1
+
+enum class Behaviour {
+    Http,     // the routes documented in server.cpp
+    Garbage,  // sends "SSH-2.0-OpenSSH_9.0\r\n" (no TLS, no HTTP), then closes its side
+    Silent,   // accepts and reads, never answers
+};
+
+struct ServerOptions {
+    Family family = Family::V4;
+    std::optional<TestCA::Leaf> tls;  // nullopt = plain HTTP
+    Behaviour behaviour = Behaviour::Http;
+};
+
+class LoopbackServer {
+public:
+    explicit LoopbackServer(ServerOptions options = {});
+    ~LoopbackServer();
+    LoopbackServer(const LoopbackServer&) = delete;
+    LoopbackServer& operator=(const LoopbackServer&) = delete;
+
+    unsigned short port() const;
+    std::string host() const;                           // "127.0.0.1" or "[::1]"
+    std::string url(std::string_view path) const;       // "http://127.0.0.1:PORT/path"
+    std::string url_for_host(std::string_view host,     // "https://localhost:PORT/path"
+                             std::string_view path) const;
+
+    // Counters, safe from any thread.
+    std::size_t connections_opened() const;
+    std::size_t connections_closed() const;
+    bool wait_for_closed(std::size_t n, std::chrono::milliseconds limit) const;
+    std::size_t close_notify_received() const;
+    std::vector<std::string> request_heads() const;  // each head includes its final "\r\n\r\n"
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace testsupport

@@ -1,0 +1,285 @@
+// Python's `async with` rules, one test each, against a manager that records its calls and whose
+// exit really suspends. Compiled for v1's async_with.hpp and again for v2's.
+#include "async_with.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using namespace std::chrono_literals;
+
+namespace {
+
+awaitable<void> sleep_for(std::chrono::milliseconds d)
+{
+    asio::steady_timer timer(co_await asio::this_coro::executor, d);
+    co_await timer.async_wait(asio::use_awaitable);
+}
+
+struct Log {
+    std::vector<std::string> events;
+    std::exception_ptr exit_got;
+};
+
+struct Recorder {
+    Log* log;
+    bool enter_throws = false;
+    bool suppress = false;
+    bool exit_throws = false;
+
+    awaitable<int> async_enter()
+    {
+        log->events.push_back("enter");
+        co_await sleep_for(1ms);
+        if (enter_throws)
+            throw std::runtime_error("enter failed");
+        co_return 42;
+    }
+    awaitable<bool> async_exit(std::exception_ptr error)
+    {
+        log->events.push_back("exit");
+        log->exit_got = error;
+        co_await sleep_for(2ms); // a real suspension, like a TLS close_notify
+        log->events.push_back("exit done");
+        if (exit_throws)
+            throw std::logic_error("exit failed");
+        co_return suppress;
+    }
+};
+static_assert(AsyncContextManager<Recorder>);
+
+// Runs a coroutine to completion and returns the exception it ended with, if any.
+std::exception_ptr run(awaitable<void> main)
+{
+    asio::io_context io;
+    std::exception_ptr result;
+    asio::co_spawn(io, std::move(main), [&](std::exception_ptr e) { result = e; });
+    io.run();
+    return result;
+}
+
+std::string what(std::exception_ptr e)
+{
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+        return ex.what();
+    }
+}
+
+using Events = std::vector<std::string>;
+
+} // namespace
+
+TEST(AsyncWith, BodyGetsWhatEnterReturnedAndExitGetsNullOnSuccess)
+{
+    Log log;
+    int seen = 0;
+    auto error = run([&]() -> awaitable<void> {
+        co_await async_with(Recorder{&log}, [&](int& value) -> awaitable<void> {
+            seen = value;
+            log.events.push_back("body");
+            co_return;
+        });
+    }());
+    EXPECT_FALSE(error);
+    EXPECT_EQ(seen, 42);
+    EXPECT_EQ(log.events, (Events{"enter", "body", "exit", "exit done"}));
+    EXPECT_FALSE(log.exit_got);
+}
+
+TEST(AsyncWith, ExitIsNotCalledWhenEnterThrows)
+{
+    Log log;
+    bool body_ran = false;
+    auto error = run([&]() -> awaitable<void> {
+        co_await async_with(Recorder{&log, true}, [&](int&) -> awaitable<void> {
+            body_ran = true;
+            co_return;
+        });
+    }());
+    EXPECT_EQ(what(error), "enter failed");
+    EXPECT_FALSE(body_ran);
+    EXPECT_EQ(log.events, (Events{"enter"}));
+}
+
+TEST(AsyncWith, ExitGetsTheBodysExceptionWhichPropagatesUnchanged)
+{
+    Log log;
+    std::exception_ptr thrown;
+    auto error = run([&]() -> awaitable<void> {
+        co_await async_with(Recorder{&log}, [&](int&) -> awaitable<void> {
+            co_await sleep_for(1ms);
+            thrown = std::make_exception_ptr(std::out_of_range("body failed"));
+            std::rethrow_exception(thrown);
+        });
+    }());
+    EXPECT_EQ(log.events, (Events{"enter", "exit", "exit done"}));
+    EXPECT_EQ(log.exit_got, thrown);
+    EXPECT_EQ(error, thrown); // the very same exception object, not a copy
+}
+
+TEST(AsyncWith, ExitSuppressesWhenItReturnsTrue)
+{
+    Log log;
+    bool after = false;
+    auto error = run([&]() -> awaitable<void> {
+        co_await async_with(Recorder{&log, false, true}, [&](int&) -> awaitable<void> {
+            throw std::runtime_error("body failed");
+            co_return;
+        });
+        after = true;
+    }());
+    EXPECT_FALSE(error);
+    EXPECT_TRUE(after);
+    EXPECT_EQ(what(log.exit_got), "body failed");
+}
+
+TEST(AsyncWith, ExitReturningTrueOnSuccessChangesNothing)
+{
+    Log log;
+    auto error = run([&]() -> awaitable<void> {
+        auto result = co_await async_with(Recorder{&log, false, true},
+                                          [&](int& v) -> awaitable<int> { co_return v + 1; });
+        EXPECT_EQ(result, 43);
+    }());
+    EXPECT_FALSE(error);
+}
+
+TEST(AsyncWith, SuppressedExceptionLeavesNoValue)
+{
+    Log log;
+    std::optional<int> result = 0;
+    run([&]() -> awaitable<void> {
+        result = co_await async_with(Recorder{&log, false, true}, [&](int&) -> awaitable<int> {
+            throw std::runtime_error("body failed");
+            co_return 1;
+        });
+    }());
+    EXPECT_FALSE(result);
+}
+
+TEST(AsyncWith, ExceptionFromExitReplacesTheBodys)
+{
+    Log log;
+    auto error = run([&]() -> awaitable<void> {
+        co_await async_with(Recorder{&log, false, false, true}, [&](int&) -> awaitable<void> {
+            throw std::runtime_error("body failed");
+            co_return;
+        });
+    }());
+    EXPECT_EQ(what(error), "exit failed");
+    EXPECT_EQ(what(log.exit_got), "body failed");
+}
+
+TEST(AsyncWith, ExceptionFromExitAfterSuccessPropagates)
+{
+    Log log;
+    auto error = run([&]() -> awaitable<void> {
+        co_await async_with(Recorder{&log, false, false, true}, [&](int&) -> awaitable<void> { co_return; });
+    }());
+    EXPECT_EQ(what(error), "exit failed");
+}
+
+TEST(AsyncWith, ExitRunsToCompletionWhenTheBodyLosesARaceWithATimer)
+{
+    using namespace asio::experimental::awaitable_operators;
+    Log log;
+    auto error = run([&]() -> awaitable<void> {
+        auto winner = co_await (async_with(Recorder{&log}, [&](int&) -> awaitable<void> {
+                                    log.events.push_back("body");
+                                    co_await sleep_for(24h);
+                                    log.events.push_back("body done");
+                                }) ||
+                                sleep_for(5ms));
+        EXPECT_EQ(winner.index(), 1u);
+    }());
+    EXPECT_FALSE(error);
+    EXPECT_EQ(log.events, (Events{"enter", "body", "exit", "exit done"}));
+    ASSERT_TRUE(log.exit_got);
+    try {
+        std::rethrow_exception(log.exit_got);
+    } catch (const boost::system::system_error& e) {
+        EXPECT_EQ(e.code(), asio::error::operation_aborted);
+    }
+}
+
+TEST(AsyncWith, ExitRunsToCompletionWhenItsParallelGroupIsCancelled)
+{
+    Log log;
+    auto error = run([&]() -> awaitable<void> {
+        auto ex = co_await asio::this_coro::executor;
+        std::vector<decltype(asio::co_spawn(ex, sleep_for(0ms), asio::deferred))> ops;
+        ops.push_back(asio::co_spawn(ex, async_with(Recorder{&log}, [&](int&) -> awaitable<void> {
+                                         co_await sleep_for(24h);
+                                     }), asio::deferred));
+        ops.push_back(asio::co_spawn(ex, []() -> awaitable<void> {
+                                         co_await sleep_for(5ms);
+                                         throw std::runtime_error("sibling failed");
+                                     }(), asio::deferred));
+        auto [order, errors] = co_await asio::experimental::make_parallel_group(std::move(ops))
+                                   .async_wait(asio::experimental::wait_for_one_error(), asio::use_awaitable);
+        EXPECT_EQ(order.size(), 2u);
+        EXPECT_EQ(what(errors[1]), "sibling failed");
+    }());
+    EXPECT_FALSE(error);
+    EXPECT_EQ(log.events, (Events{"enter", "exit", "exit done"}));
+}
+
+namespace {
+struct Tracked {
+    Log* log;
+    Tracked(Log* l) : log(l) {}
+    Tracked(Tracked&& other) noexcept : log(std::exchange(other.log, nullptr)) {}
+    ~Tracked()
+    {
+        if (log)
+            log->events.push_back("destroyed");
+    }
+    awaitable<int> async_enter() { co_return 1; }
+    awaitable<bool> async_exit(std::exception_ptr)
+    {
+        co_await sleep_for(1ms);
+        log->events.push_back("exit done");
+        co_return false;
+    }
+};
+} // namespace
+
+TEST(AsyncWith, TemporaryManagerLivesUntilItsExitHasRun)
+{
+    Log log;
+    run([&]() -> awaitable<void> {
+        auto pending = async_with(Tracked(&log), [&](int&) -> awaitable<void> { co_return; });
+        // The full expression that made the temporary has ended; the manager must live on.
+        co_await std::move(pending);
+    }());
+    EXPECT_EQ(log.events, (Events{"exit done", "destroyed"}));
+}
+
+TEST(AsyncWith, LvalueManagerIsUsedInPlace)
+{
+    Log log;
+    Recorder manager{&log};
+    Log other;
+    run([&]() -> awaitable<void> {
+        co_await async_with(manager, [&](int&) -> awaitable<void> {
+            manager.log = &other; // a copy would not see this
+            co_return;
+        });
+    }());
+    EXPECT_EQ(log.events, (Events{"enter"}));
+    EXPECT_EQ(other.events, (Events{"exit", "exit done"}));
+}
