@@ -404,12 +404,31 @@ struct LoopbackServer::Impl {
     template <class Stream> awaitable<void> serve(Stream& st, tcp::socket& sock) {
         std::string buf;
         for (;;) {
-            error_code ec;
-            std::size_t n = co_await asio::async_read_until(st, asio::dynamic_buffer(buf, kMaxHead), "\r\n\r\n",
-                                                            asio::redirect_error(use_awaitable, ec));
-            if (ec) {
-                co_await read_ended(st, ec);
-                co_return;
+            // Read up to the end of the head. Bytes that cannot start a request line (a TLS
+            // ClientHello, say) get a 400 and a close, as nginx does, rather than a wait.
+            std::size_t n = 0;
+            for (;;) {
+                if (const auto end = buf.find("\r\n\r\n"); end != std::string::npos) {
+                    n = end + 4;
+                    break;
+                }
+                if (!buf.empty() && (buf[0] < 'A' || buf[0] > 'Z')) {
+                    co_await write(st, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n"
+                                       "Connection: close\r\n\r\n");
+                    co_await close_gracefully(st, sock);
+                    co_return;
+                }
+                if (buf.size() > kMaxHead)
+                    co_return;
+                error_code ec;
+                std::array<char, 4096> tmp;
+                const std::size_t got =
+                    co_await st.async_read_some(asio::buffer(tmp), asio::redirect_error(use_awaitable, ec));
+                if (ec) {
+                    co_await read_ended(st, ec);
+                    co_return;
+                }
+                buf.append(tmp.data(), got);
             }
             std::string head = buf.substr(0, n);
             buf.erase(0, n);

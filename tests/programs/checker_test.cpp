@@ -1,0 +1,356 @@
+#include "checker.hpp"
+
+#include "support/program.hpp"
+#include "support/servers.hpp"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+using testsupport::lines_starting_with;
+using testsupport::ProgramResult;
+using testsupport::servers;
+
+namespace {
+
+// Runs the program with the test CA trusted, as a user with --cafile would.
+ProgramResult check(const Program& p, std::vector<std::string> args, bool trust_test_ca = true)
+{
+    std::vector<std::string> all = p.extra;
+    if (trust_test_ca) {
+        all.push_back("--cafile");
+        all.push_back(servers().ca.ca_file());
+    }
+    all.insert(all.end(), args.begin(), args.end());
+    return testsupport::run_program(p.path, all);
+}
+
+std::string two_lines(const std::string& url, int status, const std::string& preview)
+{
+    return url + ": status -> " + std::to_string(status) + "\n" + url + ": type -> " + preview + "\n";
+}
+
+std::string error_line(const std::string& url, const std::string& message)
+{
+    return url + ": error -> " + message + "\n";
+}
+
+const std::string doctype_preview = "<!doctype html>\\n<";
+
+} // namespace
+
+TEST_P(Checker, PrintsStatusAndPreviewOfOneSite)
+{
+    const auto url = servers().http.url("/ok");
+    const auto r = check(GetParam(), {url});
+    EXPECT_EQ(r.out, two_lines(url, 200, doctype_preview));
+    EXPECT_EQ(r.err, "");
+    EXPECT_EQ(r.exit_code, 0);
+}
+
+TEST_P(Checker, HttpsIsVerifiedAgainstTheGivenCa)
+{
+    const auto by_name = servers().https.url_for_host("localhost", "/ok");
+    const auto by_ipv4 = servers().https.url("/ok");
+    const auto by_ipv6 = servers().https6.url("/ok");
+    const auto r = check(GetParam(), {by_name, by_ipv4, by_ipv6});
+    EXPECT_EQ(r.err, "");
+    EXPECT_EQ(r.exit_code, 0);
+    for (const auto& url : {by_name, by_ipv4, by_ipv6}) {
+        EXPECT_EQ(lines_starting_with(r.out, url + ": "),
+                  (std::vector<std::string>{url + ": status -> 200", url + ": type -> " + doctype_preview}));
+    }
+}
+
+TEST_P(Checker, ErrorStatusesAreAnswers)
+{
+    const auto not_found = servers().http.url("/status/404");
+    const auto broken = servers().https.url("/status/500");
+    const auto r = check(GetParam(), {not_found, broken});
+    EXPECT_EQ(lines_starting_with(r.out, not_found), (std::vector<std::string>{
+        not_found + ": status -> 404", not_found + ": type -> <!doctype html>st"}));
+    EXPECT_EQ(lines_starting_with(r.out, broken), (std::vector<std::string>{
+        broken + ": status -> 500", broken + ": type -> <!doctype html>st"}));
+    EXPECT_EQ(r.exit_code, 0);
+}
+
+TEST_P(Checker, FollowsRedirectsUpToTen)
+{
+    const auto ten = servers().http.url("/redirect/10");
+    const auto relative = servers().https.url("/redirect-relative");
+    const auto r = check(GetParam(), {ten, relative});
+    EXPECT_EQ(lines_starting_with(r.out, ten), (std::vector<std::string>{
+        ten + ": status -> 200", ten + ": type -> <!doctype html>re"}));
+    EXPECT_EQ(lines_starting_with(r.out, relative), (std::vector<std::string>{
+        relative + ": status -> 200", relative + ": type -> " + doctype_preview}));
+    EXPECT_EQ(r.err, "");
+    EXPECT_EQ(r.exit_code, 0);
+}
+
+TEST_P(Checker, EveryRedirectStatusIsFollowed)
+{
+    std::vector<std::string> urls;
+    for (int code : {301, 302, 303, 307, 308})
+        urls.push_back(servers().http.url("/redirect-code/" + std::to_string(code)));
+    const auto r = check(GetParam(), urls);
+    for (const auto& url : urls)
+        EXPECT_EQ(lines_starting_with(r.out, url + ":").front(), url + ": status -> 200");
+    EXPECT_EQ(r.exit_code, 0);
+}
+
+TEST_P(Checker, RedirectsCrossSchemesAndHosts)
+{
+    const auto target = servers().https.url_for_host("localhost", "/ok");
+    const auto url = servers().http.url("/redirect-to?url=" + target);
+    const auto r = check(GetParam(), {url});
+    EXPECT_EQ(r.out, two_lines(url, 200, doctype_preview));
+    EXPECT_EQ(r.exit_code, 0);
+}
+
+TEST_P(Checker, TooManyRedirectsFail)
+{
+    const auto eleven = servers().http.url("/redirect/11");
+    const auto loop = servers().https.url("/loop");
+    const auto r = check(GetParam(), {eleven, loop});
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(lines_starting_with(r.err, eleven), (std::vector<std::string>{eleven + ": error -> too many redirects"}));
+    EXPECT_EQ(lines_starting_with(r.err, loop), (std::vector<std::string>{loop + ": error -> too many redirects"}));
+    EXPECT_EQ(r.exit_code, 1);
+}
+
+TEST_P(Checker, BadRedirectLocationsFail)
+{
+    const auto ftp = servers().http.url("/redirect-to?url=ftp://localhost/file");
+    const auto garbage = servers().http.url("/redirect-to?url=http://%5Bnot-a-host");
+    const auto r = check(GetParam(), {ftp, garbage});
+    EXPECT_EQ(lines_starting_with(r.err, ftp), (std::vector<std::string>{ftp + ": error -> unsupported scheme 'ftp'"}));
+    EXPECT_EQ(lines_starting_with(r.err, garbage), (std::vector<std::string>{garbage + ": error -> redirect to an invalid URL"}));
+    EXPECT_EQ(r.exit_code, 1);
+}
+
+TEST_P(Checker, DecodesChunkedGzipAndDeflateBodies)
+{
+    std::vector<std::string> urls;
+    for (auto path : {"/chunked", "/gzip", "/deflate", "/deflate-raw", "/no-length", "/big-chunked/100000"})
+        urls.push_back(servers().https.url(path));
+    const auto r = check(GetParam(), urls);
+    for (const auto& url : urls) {
+        const auto lines = lines_starting_with(r.out, url + ": ");
+        ASSERT_EQ(lines.size(), 2u) << url;
+        EXPECT_EQ(lines[0], url + ": status -> 200");
+        EXPECT_TRUE(lines[1].starts_with(url + ": type -> <!doctype html>\\n")) << lines[1];
+    }
+    EXPECT_EQ(r.exit_code, 0);
+}
+
+TEST_P(Checker, PreviewIsSeventeenCodePointsDecodedStrippedAndEscaped)
+{
+    const auto utf8 = servers().http.url("/utf8");
+    const auto latin1 = servers().http.url("/latin1");
+    const auto invalid = servers().http.url("/invalid-utf8");
+    const auto controls = servers().http.url("/controls");
+    const auto empty = servers().http.url("/empty");
+    const auto r = check(GetParam(), {utf8, latin1, invalid, controls, empty});
+    EXPECT_EQ(lines_starting_with(r.out, utf8 + ": type").front(), utf8 + ": type -> Grüße, 世界! 🙂 —");
+    EXPECT_EQ(lines_starting_with(r.out, latin1 + ": type").front(), latin1 + ": type -> Grüße aus Köln un");
+    EXPECT_EQ(lines_starting_with(r.out, invalid + ": type").front(), invalid + ": type -> ab\uFFFD\uFFFD\uFFFDcd and then");
+    EXPECT_EQ(lines_starting_with(r.out, controls + ": type").front(),
+              controls + ": type -> \\x1b[31mred\\x07\\ttab\\r\\nli");
+    EXPECT_EQ(lines_starting_with(r.out, empty + ": type").front(), empty + ": type -> ");
+    EXPECT_EQ(r.exit_code, 0);
+}
+
+TEST_P(Checker, SendsTheRequestAiohttpWould)
+{
+    const auto url = servers().http.url("/ok?from=request-test");
+    check(GetParam(), {url});
+    const auto heads = servers().http.request_heads();
+    const auto head = std::find_if(heads.begin(), heads.end(), [](const std::string& h) {
+        return h.starts_with("GET /ok?from=request-test HTTP/1.1\r\n");
+    });
+    ASSERT_NE(head, heads.end());
+    EXPECT_NE(head->find("\r\nHost: 127.0.0.1:" + std::to_string(servers().http.port()) + "\r\n"), std::string::npos) << *head;
+    EXPECT_NE(head->find("\r\nUser-Agent: sitecheck/"), std::string::npos) << *head;
+    EXPECT_NE(head->find("\r\nAccept-Encoding: gzip, deflate\r\n"), std::string::npos) << *head;
+}
+
+TEST_P(Checker, CertificateProblemsAreNamed)
+{
+    const auto self_signed = servers().self_signed.url_for_host("localhost", "/ok");
+    const auto expired = servers().expired.url_for_host("localhost", "/ok");
+    const auto wrong_host = servers().wrong_host.url_for_host("localhost", "/ok");
+    const auto ok = servers().https.url("/ok");
+    const auto r = check(GetParam(), {self_signed, expired, wrong_host, ok});
+    EXPECT_EQ(lines_starting_with(r.err, self_signed), (std::vector<std::string>{
+        self_signed + ": error -> certificate verify failed: self-signed certificate"}));
+    EXPECT_EQ(lines_starting_with(r.err, expired), (std::vector<std::string>{
+        expired + ": error -> certificate verify failed: certificate has expired"}));
+    EXPECT_EQ(lines_starting_with(r.err, wrong_host), (std::vector<std::string>{
+        wrong_host + ": error -> certificate verify failed: hostname mismatch"}));
+    EXPECT_EQ(r.out, two_lines(ok, 200, doctype_preview));
+    EXPECT_EQ(r.exit_code, 1);
+}
+
+TEST_P(Checker, WithoutTheTestCaNothingIsTrusted)
+{
+    const auto url = servers().https.url_for_host("localhost", "/ok");
+    const auto r = check(GetParam(), {url}, false);
+    EXPECT_EQ(r.err, error_line(url, "certificate verify failed: unable to get local issuer certificate"));
+    EXPECT_EQ(r.exit_code, 1);
+}
+
+TEST_P(Checker, EachFailingSiteGetsOneErrorLineAndTheOthersStillPass)
+{
+    const auto ok = servers().http.url("/ok");
+    const auto refused = "http://127.0.0.1:" + std::to_string(servers().closed_port) + "/";
+    const auto unknown = std::string("http://no-such-host.invalid/");
+    const auto ftp = std::string("ftp://localhost/");
+    const auto invalid = std::string("http://exa mple.com/");
+    const auto garbage = servers().garbage.url("/");
+    const auto truncated = servers().http.url("/truncated");
+    const auto tls_to_plain = "https://127.0.0.1:" + std::to_string(servers().http.port()) + "/ok";
+    const auto plain_to_tls = "http://127.0.0.1:" + std::to_string(servers().https.port()) + "/ok";
+    const auto ok2 = servers().https.url("/ok");
+    const auto r = check(GetParam(), {ok, refused, unknown, ftp, invalid, garbage, truncated,
+                                      tls_to_plain, plain_to_tls, ok2});
+    EXPECT_EQ(lines_starting_with(r.out, ok + ":").size(), 2u);
+    EXPECT_EQ(lines_starting_with(r.out, ok2 + ":").size(), 2u);
+    const auto error_for = [&](const std::string& url) {
+        const auto lines = lines_starting_with(r.err, url + ": error -> ");
+        return lines.size() == 1 ? lines[0].substr(url.size() + 11) : std::to_string(lines.size()) + " error lines";
+    };
+    EXPECT_EQ(error_for(refused), "connection refused");
+    EXPECT_EQ(error_for(unknown), "could not resolve host no-such-host.invalid");
+    EXPECT_EQ(error_for(ftp), "unsupported scheme 'ftp'");
+    EXPECT_EQ(error_for(invalid), "not a valid URL");
+    EXPECT_EQ(error_for(garbage), "not an HTTP response");
+    EXPECT_EQ(error_for(truncated), "response body ended early");
+    EXPECT_EQ(error_for(tls_to_plain).substr(0, 22), "TLS handshake failed: ");
+    EXPECT_EQ(error_for(plain_to_tls), "not an HTTP response");
+    // The status line of the truncated page came before its error.
+    EXPECT_EQ(lines_starting_with(r.out, truncated + ":"), (std::vector<std::string>{truncated + ": status -> 200"}));
+    EXPECT_EQ(r.exit_code, 1);
+}
+
+TEST_P(Checker, TimeoutCoversEveryStep)
+{
+    const auto hang = servers().http.url("/hang");
+    const auto stall = servers().https.url("/stall-body");
+    const auto silent = "https://127.0.0.1:" + std::to_string(servers().silent.port()) + "/";
+    const auto ok = servers().http.url("/ok");
+    const auto r = check(GetParam(), {"--timeout", "0.5", hang, stall, silent, ok});
+    EXPECT_EQ(lines_starting_with(r.err, hang), (std::vector<std::string>{hang + ": error -> timed out after 0.5 s"}));
+    EXPECT_EQ(lines_starting_with(r.err, stall), (std::vector<std::string>{stall + ": error -> timed out after 0.5 s"}));
+    EXPECT_EQ(lines_starting_with(r.err, silent), (std::vector<std::string>{silent + ": error -> timed out after 0.5 s"}));
+    EXPECT_EQ(lines_starting_with(r.out, stall), (std::vector<std::string>{stall + ": status -> 200"}));
+    EXPECT_EQ(lines_starting_with(r.out, ok + ":").size(), 2u);
+    EXPECT_EQ(r.exit_code, 1);
+}
+
+TEST_P(Checker, ControlCharactersInTheUrlAreEscapedAndNeverSent)
+{
+    const auto base = servers().http.url("/ok");
+    const auto r = check(GetParam(), {base + "\r\nX-Injected: 1", base + "\x1b[2J"});
+    EXPECT_EQ(lines_starting_with(r.err, base), (std::vector<std::string>{
+        base + "\\r\\nX-Injected: 1: error -> not a valid URL",
+        base + "\\x1b[2J: error -> not a valid URL"}));
+    for (const auto& head : servers().http.request_heads())
+        EXPECT_EQ(head.find("X-Injected"), std::string::npos);
+    EXPECT_EQ(r.exit_code, 1);
+}
+
+TEST_P(Checker, EveryConnectionIsClosedAndTlsOnesPolitely)
+{
+    // A server of its own, so that other tests' connections do not count.
+    testsupport::LoopbackServer server(testsupport::ServerOptions{
+        testsupport::Family::V4, servers().ca.issue({"localhost"}, {"127.0.0.1"})});
+    std::vector<std::string> urls;
+    for (auto path : {"/ok", "/status/404", "/redirect/2", "/gzip", "/truncated", "/hang"})
+        urls.push_back(server.url(path));
+    const auto r = check(GetParam(), [&] {
+        std::vector<std::string> args{"--timeout", "2"};
+        args.insert(args.end(), urls.begin(), urls.end());
+        return args;
+    }());
+    ASSERT_TRUE(server.wait_for_closed(server.connections_opened(), std::chrono::seconds(10)));
+    EXPECT_EQ(server.connections_closed(), server.connections_opened());
+    // Every connection but the truncated and the hung one ended with the client's close_notify.
+    EXPECT_EQ(server.close_notify_received(), server.connections_opened() - 2);
+}
+
+TEST_P(Checker, HugeBodyIsReadWithBoundedMemory)
+{
+    const auto url = servers().http.url("/big/1073741824");
+    const auto r = check(GetParam(), {url});
+    EXPECT_EQ(r.out, two_lines(url, 200, "<!doctype html>\\nx"));
+    EXPECT_EQ(r.exit_code, 0);
+    // The whole gibibyte went through; the program kept a few kilobytes of it.
+    EXPECT_LT(r.peak_rss_kib, 32 * 1024);
+}
+
+TEST_P(Checker, TraceShowsTheLifeOfACheck)
+{
+    const auto url = servers().https.url("/redirect/1");
+    const auto r = check(GetParam(), {"--trace", url});
+    std::vector<std::string> events;
+    for (const auto& line : lines_starting_with(r.err, "+")) {
+        const auto at = line.find(" " + url + ": trace -> ");
+        ASSERT_NE(at, std::string::npos) << line;
+        events.push_back(line.substr(at + url.size() + 12));
+    }
+    ASSERT_GE(events.size(), 6u);
+    EXPECT_EQ(events.front(), "open");
+    EXPECT_TRUE(events[1].starts_with("connected")) << events[1];
+    EXPECT_EQ(events[2], "tls");
+    EXPECT_NE(std::find(events.begin(), events.end(), "status 200"), events.end());
+    EXPECT_EQ(events.back(), "closed");
+    EXPECT_EQ(r.out, two_lines(url, 200, "<!doctype html>re"));
+}
+
+TEST_P(Checker, UsageErrorsExitWithTwo)
+{
+    const auto& p = GetParam();
+    for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+             {"--bogus"}, {"--timeout", "abc"}, {"--timeout", "0"}, {"--timeout", "-1"},
+             {"--timeout"}, {"--cafile", "/no/such/file.pem"}, {"--trace=yes"}}) {
+        const auto r = testsupport::run_program(p.path, args);
+        EXPECT_EQ(r.exit_code, 2) << args[0];
+        EXPECT_EQ(r.out, "");
+        EXPECT_NE(r.err.find("--help"), std::string::npos) << r.err;
+    }
+    const auto unknown = testsupport::run_program(p.path, {"--bogus"});
+    EXPECT_TRUE(unknown.err.find("unknown option '--bogus'") != std::string::npos) << unknown.err;
+}
+
+TEST_P(Checker, HelpAndVersionExitWithZero)
+{
+    const auto& p = GetParam();
+    const auto help = testsupport::run_program(p.path, {"--help"});
+    EXPECT_EQ(help.exit_code, 0);
+    EXPECT_TRUE(help.out.starts_with("usage: site_checker_v")) << help.out;
+    EXPECT_NE(help.out.find("--timeout SECONDS"), std::string::npos);
+    const auto version = testsupport::run_program(p.path, {"--version"});
+    EXPECT_EQ(version.exit_code, 0);
+    EXPECT_TRUE(version.out.starts_with("site_checker_v")) << version.out;
+}
+
+TEST_P(Checker, DoubleDashEndsOptions)
+{
+    const auto r = check(GetParam(), {"--", "-not-an-option"});
+    EXPECT_EQ(r.err, error_line("-not-an-option", "not a valid URL"));
+    EXPECT_EQ(r.exit_code, 1);
+}
+
+TEST_P(ConcurrentChecker, AllSitesAreCheckedAtOnce)
+{
+    // The barrier answers only once all three requests are waiting: checked one at a time,
+    // the first would wait forever and time out.
+    std::vector<std::string> urls;
+    for (auto query : {"?a", "?b", "?c"})
+        urls.push_back(servers().https.url(std::string("/barrier/3") + query));
+    const auto r = check(GetParam(), {"--timeout", "20", urls[0], urls[1], urls[2]});
+    EXPECT_EQ(r.err, "");
+    for (const auto& url : urls)
+        EXPECT_EQ(lines_starting_with(r.out, url + ":").size(), 2u);
+    EXPECT_EQ(r.exit_code, 0);
+}

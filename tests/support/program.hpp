@@ -1,0 +1,29 @@
+// Runs a program the way a user would, and captures what it printed and how it exited.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace testsupport {
+
+struct ProgramResult {
+    int exit_code = -1;      // the exit status, or 128 + signal when a signal ended it
+    std::string out;         // everything on stdout
+    std::string err;         // everything on stderr
+    long peak_rss_kib = 0;   // the child's peak resident set size
+};
+
+struct ProgramOptions {
+    std::optional<unsigned long> open_files_limit; // RLIMIT_NOFILE for the child
+    // A safety net so that a broken build cannot hang the suite; never an assertion.
+    int kill_after_seconds = 120;
+};
+
+ProgramResult run_program(const std::string& path, const std::vector<std::string>& args,
+                          const ProgramOptions& options = {});
+
+// The lines of `text` that start with `prefix`, in order.
+std::vector<std::string> lines_starting_with(const std::string& text, const std::string& prefix);
+
+} // namespace testsupport

@@ -1,0 +1,134 @@
+// AsyncSession closes its connection on every path, and the loopback server sees it: after
+// success, after the body throws, and after the body is cancelled.
+#include "async_session.hpp"
+#include "async_with.hpp"
+
+#include "sitecheck/errors.hpp"
+#include "support/servers.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <stdexcept>
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using testsupport::LoopbackServer;
+using namespace std::chrono_literals;
+
+namespace {
+
+class AsyncSessionTest : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        sitecheck::settings().tls = sitecheck::make_tls_context(testsupport::servers().ca.ca_file());
+        sitecheck::settings().timeout = std::chrono::seconds(10);
+    }
+
+    std::exception_ptr run(awaitable<void> main)
+    {
+        asio::io_context io;
+        std::exception_ptr result;
+        asio::co_spawn(io, std::move(main), [&](std::exception_ptr e) { result = e; });
+        io.run();
+        return result;
+    }
+
+    // Every connection the server saw has ended, each with the client's close_notify.
+    void expect_all_closed_politely(std::size_t connections)
+    {
+        ASSERT_TRUE(server.wait_for_closed(connections, 10s));
+        EXPECT_EQ(server.connections_opened(), connections);
+        EXPECT_EQ(server.connections_closed(), connections);
+        EXPECT_EQ(server.close_notify_received(), connections);
+    }
+
+    LoopbackServer server{testsupport::ServerOptions{
+        testsupport::Family::V4, testsupport::servers().ca.issue({"localhost"}, {"127.0.0.1"})}};
+};
+
+} // namespace
+
+TEST_F(AsyncSessionTest, EnterReturnsTheResponseWithItsBodyUnread)
+{
+    int status = 0;
+    std::string text;
+    auto error = run([&]() -> awaitable<void> {
+        co_await async_with(AsyncSession(server.url("/utf8")), [&](sitecheck::Response& response) -> awaitable<void> {
+            status = response.status();
+            text = co_await response.text();
+        });
+    }());
+    EXPECT_FALSE(error);
+    EXPECT_EQ(status, 200);
+    EXPECT_EQ(text, "  Grüße, 世界! 🙂 — und mehr Text hier\n");
+    expect_all_closed_politely(1);
+}
+
+TEST_F(AsyncSessionTest, ClosesAfterTheBodyThrows)
+{
+    auto error = run([&]() -> awaitable<void> {
+        co_await async_with(AsyncSession(server.url("/ok")), [&](sitecheck::Response&) -> awaitable<void> {
+            throw std::runtime_error("the body failed");
+            co_return;
+        });
+    }());
+    ASSERT_TRUE(error);
+    EXPECT_THROW(std::rethrow_exception(error), std::runtime_error);
+    expect_all_closed_politely(1);
+}
+
+TEST_F(AsyncSessionTest, ClosesAfterTheBodyIsCancelled)
+{
+    using namespace asio::experimental::awaitable_operators;
+    bool status_seen = false;
+    auto error = run([&]() -> awaitable<void> {
+        asio::steady_timer timer(co_await asio::this_coro::executor, 100ms);
+        // The body stalls reading a page that never ends; the timer wins the race.
+        auto winner = co_await (async_with(AsyncSession(server.url("/stall-body")),
+                                           [&](sitecheck::Response& response) -> awaitable<void> {
+                                               status_seen = response.status() == 200;
+                                               co_await response.text();
+                                           }) ||
+                                timer.async_wait(asio::use_awaitable));
+        EXPECT_EQ(winner.index(), 1u);
+    }());
+    EXPECT_FALSE(error);
+    EXPECT_TRUE(status_seen);
+    expect_all_closed_politely(1);
+}
+
+TEST_F(AsyncSessionTest, RedirectsOnOneServerShareOneConnection)
+{
+    auto error = run([&]() -> awaitable<void> {
+        co_await async_with(AsyncSession(server.url("/redirect/2")), [&](sitecheck::Response& response) -> awaitable<void> {
+            co_await response.text();
+        });
+    }());
+    EXPECT_FALSE(error);
+    // Redirects on one server reuse the connection: one connection, one polite close.
+    expect_all_closed_politely(1);
+}
+
+TEST_F(AsyncSessionTest, ExitIsNotCalledWhenEnterFailsYetNothingIsLeftOpen)
+{
+    bool body_ran = false;
+    auto error = run([&]() -> awaitable<void> {
+        co_await async_with(AsyncSession(server.url("/redirect-to?url=ftp://localhost/")),
+                            [&](sitecheck::Response&) -> awaitable<void> {
+                                body_ran = true;
+                                co_return;
+                            });
+    }());
+    ASSERT_TRUE(error);
+    EXPECT_EQ(sitecheck::describe(error), "unsupported scheme 'ftp'");
+    EXPECT_FALSE(body_ran);
+    // async_enter() closed what it had opened before it failed.
+    expect_all_closed_politely(1);
+}

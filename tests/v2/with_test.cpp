@@ -1,0 +1,117 @@
+// Python's `with` rules, one test each, against a manager that records its calls.
+#include "with.hpp"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+using Events = std::vector<std::string>;
+
+struct Recorder {
+    Events* events;
+    bool enter_throws = false;
+    bool suppress = false;
+    bool exit_throws = false;
+    std::exception_ptr* exit_got = nullptr;
+
+    int enter()
+    {
+        events->push_back("enter");
+        if (enter_throws)
+            throw std::runtime_error("enter failed");
+        return 42;
+    }
+    bool exit(std::exception_ptr error)
+    {
+        events->push_back("exit");
+        if (exit_got)
+            *exit_got = error;
+        if (exit_throws)
+            throw std::logic_error("exit failed");
+        return suppress;
+    }
+};
+static_assert(ContextManager<Recorder>);
+
+} // namespace
+
+TEST(With, BodyGetsWhatEnterReturnedAndExitGetsNullOnSuccess)
+{
+    Events events;
+    std::exception_ptr got = std::make_exception_ptr(1);
+    int seen = 0;
+    with(Recorder{&events, false, false, false, &got}, [&](int& value) {
+        seen = value;
+        events.push_back("body");
+    });
+    EXPECT_EQ(seen, 42);
+    EXPECT_EQ(events, (Events{"enter", "body", "exit"}));
+    EXPECT_FALSE(got);
+}
+
+TEST(With, ExitIsNotCalledWhenEnterThrows)
+{
+    Events events;
+    EXPECT_THROW(with(Recorder{&events, true}, [&](int&) { events.push_back("body"); }), std::runtime_error);
+    EXPECT_EQ(events, (Events{"enter"}));
+}
+
+TEST(With, ExitGetsTheBodysExceptionWhichPropagatesUnchanged)
+{
+    Events events;
+    std::exception_ptr got, thrown, caught;
+    try {
+        with(Recorder{&events, false, false, false, &got}, [&](int&) {
+            thrown = std::make_exception_ptr(std::out_of_range("body failed"));
+            std::rethrow_exception(thrown);
+        });
+    } catch (...) {
+        caught = std::current_exception();
+    }
+    EXPECT_EQ(events, (Events{"enter", "exit"}));
+    EXPECT_EQ(got, thrown);
+    EXPECT_EQ(caught, thrown);
+}
+
+TEST(With, ExitSuppressesWhenItReturnsTrue)
+{
+    Events events;
+    std::optional<int> result = with(Recorder{&events, false, true}, [&](int&) -> int {
+        throw std::runtime_error("body failed");
+    });
+    EXPECT_FALSE(result);
+    EXPECT_EQ(events, (Events{"enter", "exit"}));
+}
+
+TEST(With, BodyValueComesBack)
+{
+    Events events;
+    EXPECT_EQ(with(Recorder{&events}, [](int& v) { return v + 1; }), 43);
+}
+
+TEST(With, ExceptionFromExitReplacesTheBodys)
+{
+    Events events;
+    std::exception_ptr got;
+    try {
+        with(Recorder{&events, false, false, true, &got}, [&](int&) { throw std::runtime_error("body failed"); });
+        FAIL() << "nothing propagated";
+    } catch (const std::logic_error& e) {
+        EXPECT_STREQ(e.what(), "exit failed");
+    }
+    ASSERT_TRUE(got);
+    EXPECT_THROW(std::rethrow_exception(got), std::runtime_error);
+}
+
+TEST(With, LvalueManagerIsUsedInPlace)
+{
+    Events events, other;
+    Recorder manager{&events};
+    with(manager, [&](int&) { manager.events = &other; });
+    EXPECT_EQ(events, (Events{"enter"}));
+    EXPECT_EQ(other, (Events{"exit"}));
+}
