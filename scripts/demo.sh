@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Sets up, builds, starts the demo server on loopback and checks a few of its pages:
+#   scripts/demo.sh          with site_checker_v0
+#   scripts/demo.sh v2 --sync --trace
+# Nothing here needs the internet: the server and its certificate authority are made on the spot.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+version=${1:-v0}
+[ $# -gt 0 ] && shift
+
+scripts/setup.sh
+cmake --preset default >/dev/null
+cmake --build --preset default -j "$(nproc)" --target "site_checker_$version" sitecheck_demo_server >/dev/null
+
+dir=$(mktemp -d)
+build/bin/sitecheck_demo_server --dir "$dir" >"$dir/urls" &
+server=$!
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$dir"' EXIT
+for _ in $(seq 100); do grep -q '^https ' "$dir/urls" 2>/dev/null && break; sleep 0.05; done
+http=$(awk '$1 == "http" {print $2}' "$dir/urls")
+https=$(awk '$1 == "https" {print $2}' "$dir/urls")
+
+urls=("$https/" "$http/redirect/3" "$https/gzip" "$https/utf8" "$http/status/404" "$https/hang"
+      "ftp://localhost/")
+echo "\$ build/bin/site_checker_$version --cafile ca.pem --timeout 3 $* ${urls[*]}"
+status=0
+build/bin/site_checker_$version --cafile "$dir/ca.pem" --timeout 3 "$@" "${urls[@]}" || status=$?
+echo "exit status $status"
