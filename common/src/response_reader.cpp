@@ -24,6 +24,11 @@ std::size_t ResponseReader::feed(std::string_view data, error_code& ec)
 
 void ResponseReader::feed_eof(error_code& ec)
 {
+    // Beast requires some input before the end of it; with none, there was no response.
+    if (!got_some()) {
+        ec = http::error::end_of_stream;
+        return;
+    }
     put_eof(ec);
 }
 

@@ -3,6 +3,7 @@
 // the spec's plain-words MESSAGE.
 #include "sitecheck/session.hpp"
 
+#include "connection_slots.hpp"
 #include "response_reader.hpp"
 #include "sitecheck/errors.hpp"
 #include "sitecheck/report.hpp"
@@ -105,6 +106,7 @@ struct Connection {
     std::chrono::steady_clock::time_point deadline;
 
     Target target;   // where the open connection goes
+    std::optional<ConnectionSlot> slot; // held while a socket is open
     std::optional<beast::tcp_stream> plain;
     std::optional<ssl::stream<beast::tcp_stream>> tls;
     std::array<char, 16 * 1024> buffer;
@@ -197,6 +199,9 @@ awaitable<void> Connection::connect(const Target& to)
             fail(ec, Phase::resolve);
     }
 
+    slot.emplace();
+    if (!co_await ConnectionSlot::acquire(*slot, deadline))
+        fail(beast::error::timeout, Phase::connect);
     beast::tcp_stream stream(executor);
     stream.expires_at(deadline);
     std::tie(ec, std::ignore) = co_await stream.async_connect(endpoints, use_tuple);
@@ -311,8 +316,10 @@ awaitable<void> Connection::read_body()
 
 awaitable<void> Connection::close()
 {
-    if (!is_open())
+    if (!is_open()) {
+        slot.reset(); // a connect that failed may hold one
         co_return;
+    }
     error_code ec;
     if (tls) {
         // close_notify, then wait for the peer's, but never past the deadline: some servers
@@ -325,6 +332,7 @@ awaitable<void> Connection::close()
     lowest().close();
     tls.reset();
     plain.reset();
+    slot.reset();
     begin = end = 0;
 }
 

@@ -60,9 +60,13 @@ Target to_target(const urls::url_view_base& u)
 
     const std::string default_port = t.tls ? "443" : "80";
     if (u.has_port() && !u.port().empty()) {
-        if (u.port_number() == 0)
+        // The grammar allows any run of digits; a TCP port is 1 to 65535.
+        const std::string digits = u.port();
+        const auto first = digits.find_first_not_of('0');
+        if (first == std::string::npos || digits.size() - first > 5 ||
+            std::stoul(digits.substr(first)) > 65535)
             throw CheckError("not a valid URL");
-        t.port = std::to_string(u.port_number());
+        t.port = digits.substr(first);
     } else {
         t.port = default_port;
     }

@@ -122,3 +122,11 @@ TEST(ResponseReader, GzipBodyIsDecodedAndCountedOnTheWire)
     EXPECT_EQ(reader.prefix(), "hi\n");
     EXPECT_EQ(reader.body_bytes(), 23u);
 }
+
+TEST(ResponseReader, EofBeforeAnyByteMeansNoResponse)
+{
+    ResponseReader reader;
+    boost::system::error_code ec;
+    reader.feed_eof(ec);
+    EXPECT_EQ(ec, http::error::end_of_stream);
+}

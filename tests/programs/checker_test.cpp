@@ -45,7 +45,7 @@ TEST_P(Checker, PrintsStatusAndPreviewOfOneSite)
     const auto r = check(GetParam(), {url});
     EXPECT_EQ(r.out, two_lines(url, 200, doctype_preview));
     EXPECT_EQ(r.err, "");
-    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
 TEST_P(Checker, HttpsIsVerifiedAgainstTheGivenCa)
@@ -55,7 +55,7 @@ TEST_P(Checker, HttpsIsVerifiedAgainstTheGivenCa)
     const auto by_ipv6 = servers().https6.url("/ok");
     const auto r = check(GetParam(), {by_name, by_ipv4, by_ipv6});
     EXPECT_EQ(r.err, "");
-    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
     for (const auto& url : {by_name, by_ipv4, by_ipv6}) {
         EXPECT_EQ(lines_starting_with(r.out, url + ": "),
                   (std::vector<std::string>{url + ": status -> 200", url + ": type -> " + doctype_preview}));
@@ -71,7 +71,7 @@ TEST_P(Checker, ErrorStatusesAreAnswers)
         not_found + ": status -> 404", not_found + ": type -> <!doctype html>st"}));
     EXPECT_EQ(lines_starting_with(r.out, broken), (std::vector<std::string>{
         broken + ": status -> 500", broken + ": type -> <!doctype html>st"}));
-    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
 TEST_P(Checker, FollowsRedirectsUpToTen)
@@ -84,7 +84,7 @@ TEST_P(Checker, FollowsRedirectsUpToTen)
     EXPECT_EQ(lines_starting_with(r.out, relative), (std::vector<std::string>{
         relative + ": status -> 200", relative + ": type -> " + doctype_preview}));
     EXPECT_EQ(r.err, "");
-    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
 TEST_P(Checker, EveryRedirectStatusIsFollowed)
@@ -95,7 +95,7 @@ TEST_P(Checker, EveryRedirectStatusIsFollowed)
     const auto r = check(GetParam(), urls);
     for (const auto& url : urls)
         EXPECT_EQ(lines_starting_with(r.out, url + ":").front(), url + ": status -> 200");
-    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
 TEST_P(Checker, RedirectsCrossSchemesAndHosts)
@@ -104,7 +104,7 @@ TEST_P(Checker, RedirectsCrossSchemesAndHosts)
     const auto url = servers().http.url("/redirect-to?url=" + target);
     const auto r = check(GetParam(), {url});
     EXPECT_EQ(r.out, two_lines(url, 200, doctype_preview));
-    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
 TEST_P(Checker, TooManyRedirectsFail)
@@ -115,7 +115,7 @@ TEST_P(Checker, TooManyRedirectsFail)
     EXPECT_EQ(r.out, "");
     EXPECT_EQ(lines_starting_with(r.err, eleven), (std::vector<std::string>{eleven + ": error -> too many redirects"}));
     EXPECT_EQ(lines_starting_with(r.err, loop), (std::vector<std::string>{loop + ": error -> too many redirects"}));
-    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
 }
 
 TEST_P(Checker, BadRedirectLocationsFail)
@@ -125,7 +125,7 @@ TEST_P(Checker, BadRedirectLocationsFail)
     const auto r = check(GetParam(), {ftp, garbage});
     EXPECT_EQ(lines_starting_with(r.err, ftp), (std::vector<std::string>{ftp + ": error -> unsupported scheme 'ftp'"}));
     EXPECT_EQ(lines_starting_with(r.err, garbage), (std::vector<std::string>{garbage + ": error -> redirect to an invalid URL"}));
-    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
 }
 
 TEST_P(Checker, DecodesChunkedGzipAndDeflateBodies)
@@ -140,7 +140,7 @@ TEST_P(Checker, DecodesChunkedGzipAndDeflateBodies)
         EXPECT_EQ(lines[0], url + ": status -> 200");
         EXPECT_TRUE(lines[1].starts_with(url + ": type -> <!doctype html>\\n")) << lines[1];
     }
-    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
 TEST_P(Checker, PreviewIsSeventeenCodePointsDecodedStrippedAndEscaped)
@@ -157,7 +157,7 @@ TEST_P(Checker, PreviewIsSeventeenCodePointsDecodedStrippedAndEscaped)
     EXPECT_EQ(lines_starting_with(r.out, controls + ": type").front(),
               controls + ": type -> \\x1b[31mred\\x07\\ttab\\r\\nli");
     EXPECT_EQ(lines_starting_with(r.out, empty + ": type").front(), empty + ": type -> ");
-    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
 TEST_P(Checker, SendsTheRequestAiohttpWould)
@@ -188,7 +188,7 @@ TEST_P(Checker, CertificateProblemsAreNamed)
     EXPECT_EQ(lines_starting_with(r.err, wrong_host), (std::vector<std::string>{
         wrong_host + ": error -> certificate verify failed: hostname mismatch"}));
     EXPECT_EQ(r.out, two_lines(ok, 200, doctype_preview));
-    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
 }
 
 TEST_P(Checker, WithoutTheTestCaNothingIsTrusted)
@@ -196,7 +196,7 @@ TEST_P(Checker, WithoutTheTestCaNothingIsTrusted)
     const auto url = servers().https.url_for_host("localhost", "/ok");
     const auto r = check(GetParam(), {url}, false);
     EXPECT_EQ(r.err, error_line(url, "certificate verify failed: unable to get local issuer certificate"));
-    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
 }
 
 TEST_P(Checker, EachFailingSiteGetsOneErrorLineAndTheOthersStillPass)
@@ -226,10 +226,11 @@ TEST_P(Checker, EachFailingSiteGetsOneErrorLineAndTheOthersStillPass)
     EXPECT_EQ(error_for(garbage), "not an HTTP response");
     EXPECT_EQ(error_for(truncated), "response body ended early");
     EXPECT_EQ(error_for(tls_to_plain).substr(0, 22), "TLS handshake failed: ");
-    EXPECT_EQ(error_for(plain_to_tls), "not an HTTP response");
+    // An OpenSSL server hangs up on bytes that are not TLS (nginx would answer 400 instead).
+    EXPECT_EQ(error_for(plain_to_tls), "server closed the connection without a response");
     // The status line of the truncated page came before its error.
     EXPECT_EQ(lines_starting_with(r.out, truncated + ":"), (std::vector<std::string>{truncated + ": status -> 200"}));
-    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
 }
 
 TEST_P(Checker, TimeoutCoversEveryStep)
@@ -244,7 +245,7 @@ TEST_P(Checker, TimeoutCoversEveryStep)
     EXPECT_EQ(lines_starting_with(r.err, silent), (std::vector<std::string>{silent + ": error -> timed out after 0.5 s"}));
     EXPECT_EQ(lines_starting_with(r.out, stall), (std::vector<std::string>{stall + ": status -> 200"}));
     EXPECT_EQ(lines_starting_with(r.out, ok + ":").size(), 2u);
-    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
 }
 
 TEST_P(Checker, ControlCharactersInTheUrlAreEscapedAndNeverSent)
@@ -256,7 +257,7 @@ TEST_P(Checker, ControlCharactersInTheUrlAreEscapedAndNeverSent)
         base + "\\x1b[2J: error -> not a valid URL"}));
     for (const auto& head : servers().http.request_heads())
         EXPECT_EQ(head.find("X-Injected"), std::string::npos);
-    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
 }
 
 TEST_P(Checker, EveryConnectionIsClosedAndTlsOnesPolitely)
@@ -283,9 +284,12 @@ TEST_P(Checker, HugeBodyIsReadWithBoundedMemory)
     const auto url = servers().http.url("/big/1073741824");
     const auto r = check(GetParam(), {url});
     EXPECT_EQ(r.out, two_lines(url, 200, "<!doctype html>\\nx"));
-    EXPECT_EQ(r.exit_code, 0);
-    // The whole gibibyte went through; the program kept a few kilobytes of it.
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    // The whole gibibyte went through; the program kept a few kilobytes of it. (Sanitizers'
+    // shadow memory would swamp the figure.)
+#if !defined(__SANITIZE_ADDRESS__)
     EXPECT_LT(r.peak_rss_kib, 32 * 1024);
+#endif
 }
 
 TEST_P(Checker, TraceShowsTheLifeOfACheck)
@@ -338,7 +342,7 @@ TEST_P(Checker, DoubleDashEndsOptions)
 {
     const auto r = check(GetParam(), {"--", "-not-an-option"});
     EXPECT_EQ(r.err, error_line("-not-an-option", "not a valid URL"));
-    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
 }
 
 TEST_P(ConcurrentChecker, AllSitesAreCheckedAtOnce)
@@ -352,5 +356,5 @@ TEST_P(ConcurrentChecker, AllSitesAreCheckedAtOnce)
     EXPECT_EQ(r.err, "");
     for (const auto& url : urls)
         EXPECT_EQ(lines_starting_with(r.out, url + ":").size(), 2u);
-    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
 }
