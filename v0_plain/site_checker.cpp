@@ -24,6 +24,7 @@
 namespace asio = boost::asio;
 using asio::awaitable;
 
+//[check
 awaitable<void> check(std::string url)
 {
     sitecheck::ClientSession session;
@@ -41,7 +42,9 @@ awaitable<void> check(std::string url)
     if (error)
         std::rethrow_exception(error);
 }
+//]
 
+//[gather
 awaitable<void> main_async(std::vector<std::string> urls)
 {
     // asyncio.gather(): one coroutine per site, all running at once, awaited together.
@@ -52,6 +55,7 @@ awaitable<void> main_async(std::vector<std::string> urls)
     co_await asio::experimental::make_parallel_group(std::move(checks))
         .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
 }
+//]
 
 int main(int argc, char* argv[])
 {

@@ -17,6 +17,7 @@ class AsyncSession {
 public:
     explicit AsyncSession(std::string url) : url_(std::move(url)) {}
 
+    //[async_pair
     // __aenter__: the response comes back with its status read and its body not yet read.
     boost::asio::awaitable<sitecheck::Response> async_enter()
     {
@@ -39,6 +40,7 @@ public:
         co_await session_.close();
         co_return false;
     }
+    //]
 
 private:
     std::string url_;

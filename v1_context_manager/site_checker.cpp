@@ -24,6 +24,7 @@
 namespace asio = boost::asio;
 using asio::awaitable;
 
+//[check
 awaitable<void> check(std::string url)
 {
     co_await async_with(AsyncSession(url), [&](sitecheck::Response& response) -> awaitable<void> {
@@ -32,7 +33,9 @@ awaitable<void> check(std::string url)
         sitecheck::print_type(url, html);
     });
 }
+//]
 
+//[gather
 awaitable<void> main_async(std::vector<std::string> urls)
 {
     // asyncio.gather(): one coroutine per site, all running at once, awaited together.
@@ -43,6 +46,7 @@ awaitable<void> main_async(std::vector<std::string> urls)
     co_await asio::experimental::make_parallel_group(std::move(checks))
         .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
 }
+//]
 
 int main(int argc, char* argv[])
 {

@@ -33,6 +33,7 @@ struct awaitable_result<boost::asio::awaitable<T, Executor>> : std::true_type {
 
 } // namespace async_with_detail
 
+//[concept
 // The protocol of __aenter__ and __aexit__: async_enter() yields the value bound by `as`;
 // async_exit() gets the body's exception (null on success) and returns true to suppress it.
 template <class M>
@@ -40,6 +41,7 @@ concept AsyncContextManager = requires(M& manager, std::exception_ptr error) {
     requires async_with_detail::awaitable_result<decltype(manager.async_enter())>::value;
     { manager.async_exit(error) } -> std::same_as<boost::asio::awaitable<bool>>;
 };
+//]
 
 namespace async_with_detail {
 
@@ -64,6 +66,7 @@ boost::asio::awaitable<with_result_t<body_result_t<std::remove_reference_t<Manag
 async_with(Manager manager, Body body)
 {
     using R = body_result_t<std::remove_reference_t<Manager>, Body>;
+    //[async_with
     // __aenter__: if it throws, there is nothing to exit from.
     auto value = co_await manager.async_enter();
 
@@ -90,6 +93,7 @@ async_with(Manager manager, Body body)
         std::rethrow_exception(error);
     if constexpr (!std::is_void_v<R>)
         co_return result;
+    //]
 }
 
 } // namespace async_with_detail

@@ -24,6 +24,7 @@ class Session {
 public:
     explicit Session(std::string url) : url_(std::move(url)) {}
 
+    //[async_pair
     // __aenter__: the response comes back with its status read and its body not yet read.
     boost::asio::awaitable<sitecheck::Response> async_enter()
     {
@@ -46,6 +47,7 @@ public:
         co_await session_.close();
         co_return false;
     }
+    //]
 
     // What enter() returns: the response, with a text() that blocks.
     class BlockingResponse {
@@ -63,6 +65,7 @@ public:
         sitecheck::Response response_;
     };
 
+    //[blocking_pair
     // __enter__: async_enter(), run to completion.
     BlockingResponse enter()
     {
@@ -73,8 +76,10 @@ public:
 
     // __exit__: async_exit(), run to completion.
     bool exit(std::exception_ptr error) { return run(*io_, async_exit(error)); }
+    //]
 
 private:
+    //[run
     // Runs one coroutine on the private io_context and waits until it is done.
     template <class T>
     static T run(boost::asio::io_context& io, boost::asio::awaitable<T> operation)
@@ -91,6 +96,7 @@ private:
             std::rethrow_exception(error);
         return std::move(*value);
     }
+    //]
 
     // Declared first so that it is destroyed last: the session's sockets may belong to it.
     std::unique_ptr<boost::asio::io_context> io_;

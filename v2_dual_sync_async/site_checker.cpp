@@ -23,6 +23,7 @@
 namespace asio = boost::asio;
 using asio::awaitable;
 
+//[check_sync
 void check_sync(const std::string& url)
 {
     with(Session(url), [&](Session::BlockingResponse& response) {
@@ -31,7 +32,9 @@ void check_sync(const std::string& url)
         sitecheck::print_type(url, html);
     });
 }
+//]
 
+//[check
 awaitable<void> check(std::string url)
 {
     co_await async_with(Session(url), [&](sitecheck::Response& response) -> awaitable<void> {
@@ -40,7 +43,9 @@ awaitable<void> check(std::string url)
         sitecheck::print_type(url, html);
     });
 }
+//]
 
+//[gather
 awaitable<void> main_async(std::vector<std::string> urls)
 {
     // asyncio.gather(): one coroutine per site, all running at once, awaited together.
@@ -51,6 +56,7 @@ awaitable<void> main_async(std::vector<std::string> urls)
     co_await asio::experimental::make_parallel_group(std::move(checks))
         .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
 }
+//]
 
 int main(int argc, char* argv[])
 {

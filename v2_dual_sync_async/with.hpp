@@ -33,6 +33,7 @@ template <class M, class Body>
     requires ContextManager<std::remove_cvref_t<M>>
 auto with(M&& manager, Body body)
 {
+    //[with
     // __enter__: if it throws, there is nothing to exit from.
     auto value = manager.enter();
 
@@ -55,6 +56,7 @@ auto with(M&& manager, Body body)
         std::rethrow_exception(error);
     if constexpr (!std::is_void_v<R>)
         return result;
+    //]
 }
 
 // Which types are context managers, and which are not.

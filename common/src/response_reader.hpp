@@ -22,7 +22,7 @@ public:
 
     // How many decoded bytes of the body to keep. 17 code points need at most 68 bytes.
     static constexpr std::size_t kept_bytes = 1024;
-    static constexpr std::uint32_t header_limit_bytes = 16 * 1024;
+    static constexpr std::uint32_t header_limit_bytes = 64 * 1024;
 
     ResponseReader();
 
@@ -32,6 +32,7 @@ public:
     // The connection ended: completes a body delimited by the close, or reports what is missing.
     void feed_eof(error_code& ec);
 
+    bool started() const { return got_some(); }
     bool header_done() const { return is_header_done(); }
     bool done() const { return is_done(); }
     bool informational() const { return status_ >= 100 && status_ < 200 && status_ != 101; }

@@ -29,6 +29,7 @@
 #include <openssl/x509v3.h>
 
 #include <array>
+#include <vector>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -109,8 +110,10 @@ struct Connection {
     std::optional<ConnectionSlot> slot; // held while a socket is open
     std::optional<beast::tcp_stream> plain;
     std::optional<ssl::stream<beast::tcp_stream>> tls;
-    std::array<char, 16 * 1024> buffer;
-    std::size_t begin = 0, end = 0; // unparsed bytes in buffer
+    // Received bytes not parsed yet. A head must fit whole, so the buffer grows up to the
+    // header limit when a head is large; bodies stream through its first 16 KiB.
+    std::vector<char> buffer = std::vector<char>(16 * 1024);
+    std::size_t begin = 0, end = 0;
     std::optional<detail::ResponseReader> reader;
     bool body_read = false;
 
@@ -255,6 +258,11 @@ awaitable<std::size_t> Connection::read_some(Phase phase)
         end -= begin;
         begin = 0;
     }
+    if (end == buffer.size()) {
+        if (buffer.size() > ResponseReader::header_limit_bytes)
+            fail(http::error::header_limit, phase);
+        buffer.resize(buffer.size() * 2);
+    }
     lowest().expires_at(deadline);
     const auto space = asio::buffer(buffer.data() + end, buffer.size() - end);
     auto [ec, n] = tls ? co_await tls->async_read_some(space, use_tuple)
@@ -278,7 +286,7 @@ awaitable<void> Connection::read_head()
         error_code ec;
         const std::string_view data(buffer.data() + begin, end - begin);
         // A server that speaks no HTTP is told apart by its first bytes, without waiting.
-        if (!reader->header_done() && !data.empty() &&
+        if (!reader->started() && !data.empty() &&
             std::string_view("HTTP/").substr(0, std::min<std::size_t>(data.size(), 5)) !=
                 data.substr(0, 5))
             throw CheckError("not an HTTP response");

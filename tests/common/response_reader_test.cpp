@@ -98,9 +98,32 @@ TEST(ResponseReader, HugeHeaderHitsTheLimit)
 {
     ResponseReader reader;
     std::string wire = "HTTP/1.1 200 OK\r\n";
-    while (wire.size() < 64 * 1024)
+    while (wire.size() < 2 * ResponseReader::header_limit_bytes)
         wire += "X-Filler: " + std::string(100, 'a') + "\r\n";
     EXPECT_EQ(feed_all(reader, wire, 1024, false), http::error::header_limit);
+}
+
+TEST(ResponseReader, EmptyChunkedBodyArrivingByteByByte)
+{
+    // "0\r\n" then "\r": Beast 1.81 asserted on it in debug builds. Found by fuzz_response.
+    for (std::string trailer : {"", "X-Trailer: 1\r\n"}) {
+        ResponseReader reader;
+        const auto ec = feed_all(reader, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n" + trailer + "\r\n",
+                                 1, false);
+        EXPECT_FALSE(ec) << ec.message();
+        EXPECT_TRUE(reader.done());
+        EXPECT_EQ(reader.body_bytes(), 0u);
+    }
+}
+
+TEST(ResponseReader, StatusBelow100IsNotHttp)
+{
+    // Beast accepts any three digits; "050" has no status class. Found by fuzz_response.
+    ResponseReader reader;
+    const auto ec = feed_all(reader, "HTTP/1.1 050 Continue\r\nContent-Length: 0\r\n\r\n", 64, false);
+    EXPECT_EQ(ec, http::error::bad_status);
+    EXPECT_FALSE(reader.header_done());
+    EXPECT_EQ(reader.status(), 0);
 }
 
 TEST(ResponseReader, GarbageIsAnError)

@@ -113,6 +113,32 @@ TEST(Url, SloppyLocationIsPercentEncoded)
     EXPECT_EQ(resolve_location(base, "/a b/ü").target, "/a%20b/%C3%BC");
 }
 
+TEST(Url, ResolvedLocationHasNoDotSegmentsLeft)
+{
+    // RFC 3986 section 5.4: ".." never climbs above the root. Found by fuzz_url.
+    auto base = parse_url("http://a/b/c/d;p?q");
+    EXPECT_EQ(resolve_location(base, "../../g?y").url, "http://a/g?y");
+    EXPECT_EQ(resolve_location(base, "../../../g").target, "/g");
+    EXPECT_EQ(resolve_location(base, "/../g").target, "/g");
+    EXPECT_EQ(resolve_location(base, "/./../g/.").target, "/g/");
+    EXPECT_EQ(resolve_location(base, "../../../..").target, "/");
+    EXPECT_EQ(resolve_location(parse_url("https://[::1]:8443/"), "..").url, "https://[::1]:8443/");
+    // Without an authority nothing is joined into a host name.
+    EXPECT_THROW(resolve_location(base, "http:/..//evil.example/"), CheckError);
+}
+
+TEST(Url, PercentEncodedHostIsStillAPlainName)
+{
+    // The host is percent-decoded: a '#' in it would make Target::url name another host, and
+    // a non-ASCII name would go out raw in the Host header. Found by fuzz_url.
+    for (std::string bad : {"http://a%23b.example/", "http://a%3Fb/", "http://a%25b/", "http://a%5Bb%5D/",
+                            "http://ex%C3%A4mple.com/", "http://a%7Fb/"})
+        EXPECT_EQ(error_of(bad), "not a valid URL") << bad;
+    auto base = parse_url("http://example.com/");
+    EXPECT_THROW(resolve_location(base, "https://exämple.com/"), CheckError);
+    EXPECT_EQ(parse_url("http://my_host-1.example/").host, "my_host-1.example");
+}
+
 TEST(Url, BadLocationsFailWithTheirReason)
 {
     auto base = parse_url("http://example.com/");

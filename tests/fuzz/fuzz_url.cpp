@@ -72,11 +72,26 @@ bool path_absolute(std::string_view location)
     return location.size() >= 1 && location[0] == '/' && (location.size() == 1 || location[1] != '/');
 }
 
+// RFC 3986 section 5.2 removes every "." and ".." segment from a resolved path.
+bool has_dot_segment(std::string_view target)
+{
+    std::string_view path = target.substr(0, target.find('?'));
+    while (!path.empty()) {
+        path.remove_prefix(1); // the '/'
+        const std::string_view segment = path.substr(0, path.find('/'));
+        if (segment == "." || segment == "..")
+            return true;
+        path.remove_prefix(segment.size());
+    }
+    return false;
+}
+
 void resolve(const Target& base, std::string_view location)
 {
     try {
         const Target to = sitecheck::resolve_location(base, location);
         check_target(to);
+        FUZZ_CHECK(!has_dot_segment(to.target));
         if (path_absolute(location))
             FUZZ_CHECK(to.same_origin(base));
     } catch (const sitecheck::CheckError&) {

@@ -23,6 +23,8 @@ inline void PrintTo(const Program& program, std::ostream* out)
 class Checker : public ::testing::TestWithParam<Program> {};
 // For programs that check all sites at once: everything but v2 --sync.
 class ConcurrentChecker : public Checker {};
+// Hostile servers and bad input (fault_matrix_test.cpp).
+class FaultMatrix : public Checker {};
 
 inline std::string program_name(const ::testing::TestParamInfo<Program>& info)
 {

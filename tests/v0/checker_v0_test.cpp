@@ -4,3 +4,4 @@
 const Program program{"v0", SITE_CHECKER, {}};
 INSTANTIATE_TEST_SUITE_P(, Checker, ::testing::Values(program), program_name);
 INSTANTIATE_TEST_SUITE_P(, ConcurrentChecker, ::testing::Values(program), program_name);
+INSTANTIATE_TEST_SUITE_P(, FaultMatrix, ::testing::Values(program), program_name);

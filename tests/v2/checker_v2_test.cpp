@@ -11,6 +11,7 @@ const Program concurrent{"v2", SITE_CHECKER, {}};
 const Program blocking{"v2_sync", SITE_CHECKER, {"--sync"}};
 INSTANTIATE_TEST_SUITE_P(, Checker, ::testing::Values(concurrent, blocking), program_name);
 INSTANTIATE_TEST_SUITE_P(, ConcurrentChecker, ::testing::Values(concurrent), program_name);
+INSTANTIATE_TEST_SUITE_P(, FaultMatrix, ::testing::Values(concurrent, blocking), program_name);
 
 using testsupport::servers;
 

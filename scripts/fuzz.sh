@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets in tests/fuzz with clang-14 and runs each for a while.
+#   scripts/fuzz.sh              15 seconds per target, about a minute for the four
+#   scripts/fuzz.sh 300          5 minutes per target
+# Each target starts from a copy of its seeds in tests/fuzz/corpus/<target>/, so the
+# repository's corpus never changes. Exits 1 when a target crashes, after naming the input
+# and the command that reproduces it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+seconds=${1:-15}
+case $seconds in '' | *[!0-9]* | 0)
+  echo "usage: scripts/fuzz.sh [SECONDS_PER_TARGET]" >&2
+  exit 2 ;;
+esac
+targets=(fuzz_url fuzz_text fuzz_decoder fuzz_response)
+
+scripts/setup.sh clang-14 libclang-rt-14-dev
+cmake -S tests/fuzz -B build-fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build-fuzz -j "${FUZZ_JOBS:-2}"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/sitecheck-fuzz.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+# Crashing inputs outlive the run: they are what a failure report needs.
+crashes=$root/build-fuzz/crashes
+mkdir -p "$crashes"
+
+failed=0
+for target in "${targets[@]}"; do
+  corpus=$work/$target
+  mkdir -p "$corpus"
+  cp -R tests/fuzz/corpus/"$target"/. "$corpus"/
+  args=(-max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$crashes/$target-"
+        -timeout=10 -rss_limit_mb=2048)
+  [ -f tests/fuzz/"$target".dict ] && args+=(-dict="$root/tests/fuzz/$target.dict")
+  log=$work/$target.log
+  status=0
+  build-fuzz/bin/"$target" "${args[@]}" "$corpus" >"$log" 2>&1 || status=$?
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  took=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
+  if [ "$status" -eq 0 ]; then
+    printf 'fuzz: %-14s ok       %10s executions in %s s, corpus %s files\n' \
+      "$target" "${runs:-?}" "${took:-$seconds}" "$(find "$corpus" -type f | wc -l)"
+  else
+    failed=1
+    input=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
+    printf 'fuzz: %-14s FAILED   %10s executions, exit status %s\n' "$target" "${runs:-?}" "$status"
+    grep -E 'ERROR|invariant broken|Assertion|runtime error|SUMMARY' "$log" | head -5 | sed 's/^/    /'
+    if [ -n "$input" ]; then
+      echo "    input: $input"
+      echo "    reproduce: $root/build-fuzz/bin/$target $input"
+    else
+      tail -20 "$log" | sed 's/^/    /'
+    fi
+  fi
+done
+exit "$failed"
