@@ -82,6 +82,16 @@ TEST(Url, InvalidUrlsAreRefusedBeforeAnythingIsSent)
     EXPECT_EQ(error_of("http://exämple.com/"), "not a valid URL");
 }
 
+TEST(Url, PortFollowedByOtherCharactersIsRefused)
+{
+    // Boost.URL 1.81 reads "h:8o80/x" as port 8 and the path "o80/x". Found by fuzz_url.
+    for (std::string bad : {"http://example.com:8o80/", "http://example.com:80abc/x", "http://example.com:../x",
+                            "https://[::1]:443x/"})
+        EXPECT_EQ(error_of(bad), "not a valid URL") << bad;
+    EXPECT_THROW(resolve_location(parse_url("http://example.com/"), "http://other:8o80/"), CheckError);
+    EXPECT_EQ(parse_url("http://example.com:/x").port, "80");
+}
+
 TEST(Url, VeryLongUrlIsParsed)
 {
     const std::string path(100 * 1024, 'a');
@@ -123,16 +133,30 @@ TEST(Url, ResolvedLocationHasNoDotSegmentsLeft)
     EXPECT_EQ(resolve_location(base, "/./../g/.").target, "/g/");
     EXPECT_EQ(resolve_location(base, "../../../..").target, "/");
     EXPECT_EQ(resolve_location(parse_url("https://[::1]:8443/"), "..").url, "https://[::1]:8443/");
-    // Without an authority nothing is joined into a host name.
-    EXPECT_THROW(resolve_location(base, "http:/..//evil.example/"), CheckError);
+}
+
+TEST(Url, LocationWithSchemeButNoHostIsRefused)
+{
+    // RFC 3986 keeps "http:.//h/" without an authority; Boost.URL 1.81 made one of its path.
+    // Found by fuzz_url.
+    auto base = parse_url("https://example.com:8443/dir/page");
+    for (std::string bad : {"http:.//evil.example/x", "http:.///evil:.///x", "http:/..//evil.example/", "https:x"}) {
+        try {
+            resolve_location(base, bad);
+            ADD_FAILURE() << bad;
+        } catch (const CheckError& e) {
+            EXPECT_STREQ(e.what(), "not a valid URL") << bad;
+        }
+    }
+    EXPECT_THROW(resolve_location(base, "ftp:x"), CheckError);
 }
 
 TEST(Url, PercentEncodedHostIsStillAPlainName)
 {
-    // The host is percent-decoded: a '#' in it would make Target::url name another host, and
-    // a non-ASCII name would go out raw in the Host header. Found by fuzz_url.
+    // The host is percent-decoded: a '#' or '`' in it would make Target::url name another host
+    // or no URL at all, and a non-ASCII name would go out raw in the Host header. Found by fuzz_url.
     for (std::string bad : {"http://a%23b.example/", "http://a%3Fb/", "http://a%25b/", "http://a%5Bb%5D/",
-                            "http://ex%C3%A4mple.com/", "http://a%7Fb/"})
+                            "http://ex%C3%A4mple.com/", "http://a%7Fb/", "http://a%60b/", "http://a%7Bb%7D/"})
         EXPECT_EQ(error_of(bad), "not a valid URL") << bad;
     auto base = parse_url("http://example.com/");
     EXPECT_THROW(resolve_location(base, "https://exämple.com/"), CheckError);

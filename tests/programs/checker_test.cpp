@@ -358,3 +358,45 @@ TEST_P(ConcurrentChecker, AllSitesAreCheckedAtOnce)
         EXPECT_EQ(lines_starting_with(r.out, url + ":").size(), 2u);
     EXPECT_EQ(r.exit_code, 0) << r.err;
 }
+
+TEST_P(Checker, SniNamesTheHostButNeverAnAddress)
+{
+    testsupport::LoopbackServer server(testsupport::ServerOptions{
+        testsupport::Family::V4, servers().ca.issue({"localhost"}, {"127.0.0.1"})});
+    const auto r = check(GetParam(), {server.url_for_host("localhost", "/ok"), server.url("/ok")});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    auto names = server.sni_names();
+    std::sort(names.begin(), names.end());
+    EXPECT_EQ(names, (std::vector<std::string>{"", "localhost"}));
+}
+
+TEST_P(Checker, SystemTrustStoreHonoursSslCertFile)
+{
+    const auto url = servers().https.url_for_host("localhost", "/ok");
+    std::vector<std::string> args = GetParam().extra;
+    args.push_back(url);
+    testsupport::ProgramOptions options;
+    options.environment = {"SSL_CERT_FILE=" + servers().ca.ca_file()};
+    const auto r = testsupport::run_program(GetParam().path, args, options);
+    EXPECT_EQ(r.out, two_lines(url, 200, doctype_preview));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST_P(Checker, PeerCuttingTlsAfterACompleteBodyIsNoError)
+{
+    const auto url = servers().https.url("/cut-after-body");
+    const auto r = check(GetParam(), {url});
+    EXPECT_EQ(r.out, two_lines(url, 200, doctype_preview));
+    EXPECT_EQ(r.err, "");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST_P(Checker, CloseToADeafPeerEndsAtTheDeadline)
+{
+    // The server never answers close_notify nor closes: the polite close gives up at the
+    // deadline, and the check, which got its page, still succeeds.
+    const auto url = servers().https.url("/deaf-after-body");
+    const auto r = check(GetParam(), {"--timeout", "1", url});
+    EXPECT_EQ(r.out, two_lines(url, 200, doctype_preview));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+}

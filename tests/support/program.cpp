@@ -7,7 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <string_view>
 #include <cstring>
 #include <sstream>
 #include <stdexcept>
@@ -28,6 +30,21 @@ ProgramResult run_program(const std::string& path, const std::vector<std::string
         argv.push_back(a.data());
     argv.push_back(nullptr);
 
+    // The environment is built before fork: the child only calls async-signal-safe functions.
+    // A variable given in options replaces the inherited one of the same name.
+    std::vector<std::string> env_storage = options.environment;
+    for (char** e = environ; *e; ++e) {
+        const std::string_view inherited(*e);
+        const auto name = inherited.substr(0, inherited.find('=') + 1);
+        if (std::none_of(options.environment.begin(), options.environment.end(),
+                         [&](const std::string& given) { return given.starts_with(name); }))
+            env_storage.emplace_back(inherited);
+    }
+    std::vector<char*> envp;
+    for (auto& e : env_storage)
+        envp.push_back(e.data());
+    envp.push_back(nullptr);
+
     const pid_t pid = fork();
     if (pid < 0)
         throw std::runtime_error("fork failed");
@@ -40,7 +57,7 @@ ProgramResult run_program(const std::string& path, const std::vector<std::string
             rlimit limit{*options.open_files_limit, *options.open_files_limit};
             setrlimit(RLIMIT_NOFILE, &limit);
         }
-        execv(path.c_str(), argv.data());
+        execve(path.c_str(), argv.data(), envp.data());
         _exit(127);
     }
     close(out_pipe[1]);

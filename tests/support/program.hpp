@@ -16,6 +16,7 @@ struct ProgramResult {
 
 struct ProgramOptions {
     std::optional<unsigned long> open_files_limit; // RLIMIT_NOFILE for the child
+    std::vector<std::string> environment;          // NAME=VALUE added to the child's environment
     // A safety net so that a broken build cannot hang the suite; never an assertion.
     int kill_after_seconds = 120;
 };

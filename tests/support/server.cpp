@@ -47,6 +47,7 @@ using asio::use_awaitable;
 using boost::system::error_code;
 
 constexpr std::size_t kMaxHead = 64 * 1024;
+constexpr std::string_view kOkBody = "<!doctype html>\n<html><body>ok</body></html>\n";
 constexpr std::size_t kPiece = 64 * 1024;
 constexpr std::string_view kHtml = "text/html; charset=utf-8";
 constexpr std::string_view kDoctype = "<!doctype html>\n";
@@ -253,6 +254,7 @@ struct LoopbackServer::Impl {
     std::size_t closed = 0;
     std::size_t close_notify = 0;
     std::vector<std::string> heads;
+    std::vector<std::string> sni_names;
     bool run_done = false;
 
     // io thread only
@@ -351,6 +353,12 @@ struct LoopbackServer::Impl {
                 error_code ec;
                 co_await st.async_handshake(ssl::stream_base::server, asio::redirect_error(use_awaitable, ec));
                 if (ec) co_return;
+                {
+                    // The name the client sent in SNI, or "" when it sent none.
+                    const char* name = SSL_get_servername(st.native_handle(), TLSEXT_NAMETYPE_host_name);
+                    std::lock_guard lk(mu);
+                    sni_names.push_back(name ? name : "");
+                }
                 co_await serve(st, sock);
             } else {
                 co_await serve(sock, sock);
@@ -483,7 +491,7 @@ struct LoopbackServer::Impl {
         };
 
         if (path == "/" || path == "/ok") {
-            co_return co_await simple(st, req, ok, "<!doctype html>\n<html><body>ok</body></html>\n");
+            co_return co_await simple(st, req, ok, kOkBody);
         }
         if (auto r = rest("/status/")) {
             if (auto code = parse_number<int>(*r); code && *code >= 100 && *code <= 999) {
@@ -594,6 +602,21 @@ struct LoopbackServer::Impl {
         }
         if (path == "/hang") {
             co_await drain(st);
+            co_return Next::Abort;
+        }
+        if (path == "/cut-after-body" || path == "/deaf-after-body") {
+            Head h;
+            h.content_length = kOkBody.size();
+            co_await write(st, render(h) + std::string(kOkBody));
+            error_code ec;
+            if (path == "/cut-after-body") {
+                // The whole body, then a bare TCP close: no TLS close_notify.
+                sock.shutdown(tcp::socket::shutdown_both, ec);
+                sock.close(ec);
+            } else {
+                // The whole body, then nothing: no reading, no close_notify, no close.
+                co_await sock.async_wait(tcp::socket::wait_error, asio::redirect_error(use_awaitable, ec));
+            }
             co_return Next::Abort;
         }
         if (path == "/truncated" || path == "/stall-body") {
@@ -779,6 +802,11 @@ std::size_t LoopbackServer::connections_closed() const {
 bool LoopbackServer::wait_for_closed(std::size_t n, std::chrono::milliseconds limit) const {
     std::unique_lock lk(impl_->mu);
     return impl_->cv.wait_for(lk, limit, [&] { return impl_->closed >= n; });
+}
+
+std::vector<std::string> LoopbackServer::sni_names() const {
+    std::lock_guard lk(impl_->mu);
+    return impl_->sni_names;
 }
 
 std::size_t LoopbackServer::close_notify_received() const {

@@ -47,6 +47,7 @@ public:
     std::size_t connections_closed() const;
     bool wait_for_closed(std::size_t n, std::chrono::milliseconds limit) const;
     std::size_t close_notify_received() const;
+    std::vector<std::string> sni_names() const;      // per TLS handshake: the SNI name, "" for none
     std::vector<std::string> request_heads() const;  // each head includes its final "\r\n\r\n"
 
 private:
