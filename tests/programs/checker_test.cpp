@@ -239,10 +239,10 @@ TEST_P(Checker, TimeoutCoversEveryStep)
     const auto stall = servers().https.url("/stall-body");
     const auto silent = "https://127.0.0.1:" + std::to_string(servers().silent.port()) + "/";
     const auto ok = servers().http.url("/ok");
-    const auto r = check(GetParam(), {"--timeout", "0.5", hang, stall, silent, ok});
-    EXPECT_EQ(lines_starting_with(r.err, hang), (std::vector<std::string>{hang + ": error -> timed out after 0.5 s"}));
-    EXPECT_EQ(lines_starting_with(r.err, stall), (std::vector<std::string>{stall + ": error -> timed out after 0.5 s"}));
-    EXPECT_EQ(lines_starting_with(r.err, silent), (std::vector<std::string>{silent + ": error -> timed out after 0.5 s"}));
+    const auto r = check(GetParam(), {"--timeout", "1.5", hang, stall, silent, ok});
+    EXPECT_EQ(lines_starting_with(r.err, hang), (std::vector<std::string>{hang + ": error -> timed out after 1.5 s"}));
+    EXPECT_EQ(lines_starting_with(r.err, stall), (std::vector<std::string>{stall + ": error -> timed out after 1.5 s"}));
+    EXPECT_EQ(lines_starting_with(r.err, silent), (std::vector<std::string>{silent + ": error -> timed out after 1.5 s"}));
     EXPECT_EQ(lines_starting_with(r.out, stall), (std::vector<std::string>{stall + ": status -> 200"}));
     EXPECT_EQ(lines_starting_with(r.out, ok + ":").size(), 2u);
     EXPECT_EQ(r.exit_code, 1) << r.err;

@@ -74,16 +74,16 @@ std::vector<Fault> faults()
          "not an HTTP response"},
         // Stalls and floods
         {"never_answers", [](auto& s) { return on_own_server(s, ServerOptions{Family::V4, std::nullopt, Behaviour::Silent}, "/"); },
-         "timed out after 1 s"},
+         "timed out after 2 s"},
         {"never_answers_tls", [](auto& s) {
              on_own_server(s, ServerOptions{Family::V4, std::nullopt, Behaviour::Silent}, "/");
              return "https://127.0.0.1:" + std::to_string(s->port()) + "/"; },
-         "timed out after 1 s"},
-        {"no_response", [good_tls](auto& s) { return on_own_server(s, good_tls(), "/hang"); }, "timed out after 1 s"},
+         "timed out after 2 s"},
+        {"no_response", [good_tls](auto& s) { return on_own_server(s, good_tls(), "/hang"); }, "timed out after 2 s"},
         {"stalls_mid_body", [good_tls](auto& s) { return on_own_server(s, good_tls(), "/stall-body"); },
-         "timed out after 1 s", true},
+         "timed out after 2 s", true},
         {"endless_body", [](auto& s) { return on_own_server(s, ServerOptions{}, "/endless"); },
-         "timed out after 1 s", true},
+         "timed out after 2 s", true},
         {"endless_header", [good_tls](auto& s) { return on_own_server(s, good_tls(), "/endless-header"); },
          "response header too large"},
         {"reset", [](auto& s) { return on_own_server(s, ServerOptions{}, "/reset"); }, "connection reset by peer"},
@@ -118,7 +118,7 @@ TEST_P(FaultMatrix, EveryFaultGetsItsLineAndLeavesTheOthersAlone)
     const std::string healthy = servers().https.url("/ok");
 
     std::vector<std::string> args = p.extra;
-    args.insert(args.end(), {"--timeout", "1", "--cafile", servers().ca.ca_file(), healthy});
+    args.insert(args.end(), {"--timeout", "2", "--cafile", servers().ca.ca_file(), healthy});
     args.insert(args.end(), urls.begin(), urls.end());
     const auto r = testsupport::run_program(p.path, args);
 
