@@ -19,16 +19,18 @@ std::string lower(std::string s)
     return s;
 }
 
-// A host name that can go to the resolver, into SNI and into the Host header: printable ASCII
-// without spaces or characters that DNS names never have. The host arrives percent-decoded, so
-// this also refuses what "%23" or "%C3%A4" stood for: a '#' would make Target::url name another
-// host when it is parsed again, and a non-ASCII name would need IDNA, which this checker does
-// not do (the raw "http://exämple.com/" is not a valid URL either).
+// A host name that can go to the resolver, into SNI and into the Host header: the characters
+// RFC 3986 allows in a reg-name unencoded (unreserved and sub-delims), none of them a space or a
+// control. The host arrives percent-decoded, so this also refuses what "%23" or "%C3%A4" stood
+// for: a '#' or '`' would make Target::url unparseable or name another host, and a non-ASCII
+// name would need IDNA, which this checker does not do (the raw "http://exämple.com/" is not a
+// valid URL either).
 bool plausible_host_name(std::string_view host)
 {
-    constexpr std::string_view delimiters = "/\\@:?#[]%";
+    constexpr std::string_view punctuation = "-._~!$&'()*+,;=";
     return !host.empty() && std::ranges::all_of(host, [&](unsigned char c) {
-        return c > 0x20 && c < 0x7f && delimiters.find(static_cast<char>(c)) == std::string_view::npos;
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               punctuation.find(static_cast<char>(c)) != std::string_view::npos;
     });
 }
 
@@ -61,6 +63,10 @@ Target to_target(const urls::url_view_base& u)
     default: // none, or an IPvFuture literal
         throw CheckError("not a valid URL");
     }
+    // After an authority the path is empty or starts with '/' (RFC 3986 path-abempty). Boost.URL
+    // 1.81 accepts "http://h:8o80/x" as port 8 and path "o80/x". Found by fuzz_url.
+    if (const auto path = u.encoded_path(); !path.empty() && path.front() != '/')
+        throw CheckError("not a valid URL");
 
     const std::string default_port = t.tls ? "443" : "80";
     if (u.has_port() && !u.port().empty()) {
@@ -136,6 +142,13 @@ Target resolve_location(const Target& base, std::string_view location)
     auto ref = urls::parse_uri_reference(encoded);
     if (!ref)
         throw CheckError("redirect to an invalid URL");
+    // A reference with a scheme but no authority ("http:x") names no host: RFC 3986 section
+    // 5.2.2 takes it as it is. It fails here, before Boost.URL 1.81's resolve() can turn a path
+    // such as ".//evil.example/" into an authority. Found by fuzz_url.
+    if (ref->has_scheme() && !ref->has_authority()) {
+        to_target(*ref); // throws "unsupported scheme 'ftp'" or "not a valid URL"
+        throw CheckError("not a valid URL");
+    }
     urls::url resolved;
     auto base_url = urls::parse_uri(base.url);
     if (!base_url || !urls::resolve(*base_url, *ref, resolved))
@@ -143,15 +156,13 @@ Target resolve_location(const Target& base, std::string_view location)
     // Boost.URL 1.81's resolve() has two defects, fixed upstream since. It keeps ".." segments
     // that climb above the root ("/../x"), which would reach the server (boostorg/url#808).
     // And after removing dot segments it leaves a stale decoded size for the path (like
-    // boostorg/url#674): harmless with the prebuilt release library, but an assertion failure
-    // in encoded_target() wherever Boost.URL is compiled with assertions on, as the fuzzers
-    // do. Parsing its output again, without those segments, gives a url whose parts are
-    // exact. Without an authority, "http:/../x" must not become "http://x": to_target refuses it.
+    // boostorg/url#674): harmless with the prebuilt release library, an assertion failure in
+    // encoded_target() where Boost.URL is compiled with assertions on. Parsing its output
+    // again, without those segments, gives a url whose parts are exact. Found by fuzz_url.
     const auto reparsed = urls::parse_uri(resolved.buffer());
-    if (!reparsed)
+    if (!reparsed || !reparsed->has_authority())
         throw CheckError("redirect to an invalid URL");
-    const std::string exact =
-        reparsed->has_authority() ? without_dot_dot_above_root(*reparsed) : std::string(reparsed->buffer());
+    const std::string exact = without_dot_dot_above_root(*reparsed);
     const auto exact_url = urls::parse_uri(exact);
     if (!exact_url)
         throw CheckError("redirect to an invalid URL");
