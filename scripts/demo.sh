@@ -12,13 +12,8 @@ scripts/setup.sh
 cmake --preset default >/dev/null
 cmake --build --preset default -j "$(nproc)" --target "site_checker_$version" sitecheck_demo_server >/dev/null
 
-dir=$(mktemp -d)
-build/bin/sitecheck_demo_server --dir "$dir" >"$dir/urls" &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$dir"' EXIT
-for _ in $(seq 100); do grep -q '^https ' "$dir/urls" 2>/dev/null && break; sleep 0.05; done
-http=$(awk '$1 == "http" {print $2}' "$dir/urls")
-https=$(awk '$1 == "https" {print $2}' "$dir/urls")
+. scripts/lib/demo_server.sh
+start_demo_server
 
 urls=("$https/" "$http/redirect/3" "$https/gzip" "$https/utf8" "$http/status/404" "$https/hang"
       "ftp://localhost/")
