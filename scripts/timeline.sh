@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # Draws a real run as a Mermaid gantt chart, one section per site, and writes docs/timeline.md:
-#   scripts/timeline.sh            site_checker_v1
-#   scripts/timeline.sh v2 --sync  another version; the options after it are passed on
+#   scripts/timeline.sh                           site_checker_v1
+#   scripts/timeline.sh v2 --sync                 another version; the options after it are passed on
+#   OUT=/tmp/t.md scripts/timeline.sh v2 --sync   writes /tmp/t.md instead of docs/timeline.md
 # Builds what it needs, starts the demo server on loopback (nothing leaves this machine), runs
 # the checker with --trace on several of the server's pages, and turns the trace into the chart.
 set -euo pipefail
+# OUT is relative to the directory the script was started from; the default, to the repository.
+case "${OUT:-}" in
+    "") out=docs/timeline.md ;;
+    /*) out=$OUT ;;
+    *) out=$PWD/$OUT ;;
+esac
 cd "$(dirname "$0")/.."
 version=${1:-v1}
 [ $# -gt 0 ] && shift
@@ -12,8 +19,6 @@ case "$version" in
     v0 | v1 | v2) ;;
     *) echo "usage: scripts/timeline.sh [v0|v1|v2] [OPTION...]" >&2; exit 2 ;;
 esac
-out=docs/timeline.md
-
 [ -f build/CMakeCache.txt ] || cmake --preset default >/dev/null
 cmake --build build -j "$(nproc)" --target "site_checker_$version" sitecheck_demo_server >/dev/null
 
@@ -113,7 +118,8 @@ answered=$(grep -c ': status -> ' "$dir/stdout" || true)
     cat <<EOF
 # A real run, drawn
 
-[Docs](README.md) · written by \`scripts/timeline.sh $version${*:+ $*}\`; run it again to draw your own.
+[Docs](README.md) · written by \`scripts/timeline.sh $version${*:+ $*}\`; run it again to draw your own
+(\`OUT=/tmp/t.md scripts/timeline.sh v2 --sync\` writes elsewhere instead of over this page).
 
 This is one run of \`site_checker_$version\` against the demo server that \`scripts/demo.sh\`
 uses: an HTTP and an HTTPS server on 127.0.0.1 with a certificate authority made on the spot.
@@ -124,7 +130,8 @@ check, one bar per step, the time in seconds along the axis.
 What to look for:
 
 - **The checks overlap.** Every check opens at the same instant and they all make progress at
-  the same time, as under \`asyncio.gather\`. The 20 MB page does not hold up the small ones.
+  the same time, as under \`asyncio.gather\`. The 20 MB page does not make the small
+  ones wait for it to finish.
 - **Every check ends with a close**, whatever happened before it: a normal page, three redirects,
   a 404 (an answer, not a failure), or a page that never comes and runs into the two-second
   deadline (the red bar). That close is what the session's exit guarantees.

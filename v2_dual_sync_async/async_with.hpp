@@ -57,6 +57,7 @@ using body_result_t =
 template <class R>
 using with_result_t = std::conditional_t<std::is_void_v<R>, void, std::optional<R>>;
 
+//[signature
 // `Manager` is a value (a temporary moved in, which lives in this coroutine's frame, as in
 // Python's `async with AsyncSession(url)`) or an lvalue reference to the caller's manager.
 // The body is kept here too: a lambda coroutine refers to its lambda object, which must
@@ -64,6 +65,7 @@ using with_result_t = std::conditional_t<std::is_void_v<R>, void, std::optional<
 template <class Manager, class Body>
 boost::asio::awaitable<with_result_t<body_result_t<std::remove_reference_t<Manager>, Body>>>
 async_with(Manager manager, Body body)
+//]
 {
     using R = body_result_t<std::remove_reference_t<Manager>, Body>;
     //[async_with
@@ -100,6 +102,7 @@ async_with(Manager manager, Body body)
 
 // Runs `body(value)` inside `manager`: `async with manager as value: body`. The manager may be
 // a temporary, kept alive until its exit has run, or an lvalue that the caller keeps.
+//[wrapper
 template <class M, class Body>
     requires AsyncContextManager<std::remove_cvref_t<M>>
 auto async_with(M&& manager, Body body)
@@ -107,6 +110,7 @@ auto async_with(M&& manager, Body body)
     using Stored = std::conditional_t<std::is_lvalue_reference_v<M>, M, std::remove_cvref_t<M>>;
     return async_with_detail::async_with<Stored>(std::forward<M>(manager), std::move(body));
 }
+//]
 
 // Which types are asynchronous context managers, and which are not.
 namespace async_with_detail::examples {

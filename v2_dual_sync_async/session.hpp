@@ -49,6 +49,7 @@ public:
     }
     //]
 
+    //[blocking_response
     // What enter() returns: the response, with a text() that blocks.
     class BlockingResponse {
     public:
@@ -64,6 +65,7 @@ public:
         boost::asio::io_context* io_;
         sitecheck::Response response_;
     };
+    //]
 
     //[blocking_pair
     // __enter__: async_enter(), run to completion.

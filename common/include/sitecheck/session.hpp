@@ -71,7 +71,9 @@ public:
     awaitable<Response> get(std::string url);
 
     // Ends the connection politely (a TLS close_notify), within what is left of the deadline.
-    // Never throws; closing a session twice, or one never used, does nothing.
+    // Reports no error of its own (a failed goodbye is ignored), though like any co_await it
+    // throws operation_aborted in a coroutine marked cancelled. Closing twice, or a session
+    // never used, does nothing.
     awaitable<void> close();
 
 private:
