@@ -4,6 +4,7 @@
 #include "async_with.hpp"
 
 #include "sitecheck/errors.hpp"
+#include "support/run.hpp"
 #include "support/servers.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -19,6 +20,7 @@
 namespace asio = boost::asio;
 using asio::awaitable;
 using testsupport::LoopbackServer;
+using testsupport::run;
 using namespace std::chrono_literals;
 
 namespace {
@@ -29,15 +31,6 @@ protected:
     {
         sitecheck::settings().tls = sitecheck::make_tls_context(testsupport::servers().ca.ca_file());
         sitecheck::settings().timeout = std::chrono::seconds(10);
-    }
-
-    std::exception_ptr run(awaitable<void> main)
-    {
-        asio::io_context io;
-        std::exception_ptr result;
-        asio::co_spawn(io, std::move(main), [&](std::exception_ptr e) { result = e; });
-        io.run();
-        return result;
     }
 
     // Every connection the server saw has ended, each with the client's close_notify.

@@ -2,6 +2,8 @@
 // exit really suspends. Compiled for v1's async_with.hpp and again for v2's.
 #include "async_with.hpp"
 
+#include "support/run.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -60,15 +62,7 @@ struct Recorder {
 };
 static_assert(AsyncContextManager<Recorder>);
 
-// Runs a coroutine to completion and returns the exception it ended with, if any.
-std::exception_ptr run(awaitable<void> main)
-{
-    asio::io_context io;
-    std::exception_ptr result;
-    asio::co_spawn(io, std::move(main), [&](std::exception_ptr e) { result = e; });
-    io.run();
-    return result;
-}
+using testsupport::run;
 
 std::string what(std::exception_ptr e)
 {
