@@ -27,8 +27,6 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include <sys/socket.h>
-
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -87,79 +85,9 @@ std::string openssl_reason(const error_code& ec)
     return reason ? reason : ec.message();
 }
 
-// OpenSSL's own socket BIO writes with write(), which raises SIGPIPE when the peer has gone;
-// this one sends with MSG_NOSIGNAL, as Asio does. The descriptor stays Asio's to close.
-int descriptor_of(BIO* bio)
-{
-    return static_cast<int>(reinterpret_cast<std::intptr_t>(BIO_get_data(bio)));
-}
-
-int bio_write(BIO* bio, const char* data, int size)
-{
-    BIO_clear_retry_flags(bio);
-    const auto n = ::send(descriptor_of(bio), data, static_cast<std::size_t>(size), MSG_NOSIGNAL);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-        BIO_set_retry_write(bio);
-    return static_cast<int>(n);
-}
-
-int bio_read(BIO* bio, char* data, int size)
-{
-    BIO_clear_retry_flags(bio);
-    const auto n = ::recv(descriptor_of(bio), data, static_cast<std::size_t>(size), 0);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-        BIO_set_retry_read(bio);
-    return static_cast<int>(n);
-}
-
-long bio_ctrl(BIO*, int command, long, void*)
-{
-    return command == BIO_CTRL_FLUSH ? 1 : 0; // send() leaves nothing to flush
-}
-
-BIO* socket_bio(int descriptor)
-{
-    static BIO_METHOD* const method = [] {
-        BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "sitecheck socket");
-        BIO_meth_set_write(m, bio_write);
-        BIO_meth_set_read(m, bio_read);
-        BIO_meth_set_ctrl(m, bio_ctrl);
-        BIO_meth_set_create(m, [](BIO* bio) {
-            BIO_set_init(bio, 1);
-            return 1;
-        });
-        return m;
-    }();
-    BIO* bio = BIO_new(method);
-    if (!bio)
-        throw std::bad_alloc();
-    BIO_set_data(bio, reinterpret_cast<void*>(static_cast<std::intptr_t>(descriptor)));
-    return bio;
-}
-
 } // namespace
 
 namespace detail {
-
-// TLS straight on the socket: OpenSSL reads and writes the descriptor itself and the coroutine
-// waits for readiness when OpenSSL asks. asio::ssl::stream would add four 17 KiB buffers per
-// connection (its BIO pair and its staging vectors) and copy every byte through them: with
-// 300 checks at once, 13 MiB of the peak RSS (bench/README.md).
-struct TlsSocket {
-    TlsSocket(beast::tcp_stream s, SSL_CTX* context) : stream(std::move(s)), ssl(SSL_new(context), SSL_free)
-    {
-        if (!ssl)
-            throw std::bad_alloc();
-        BIO* bio = socket_bio(stream.socket().native_handle());
-        SSL_set_bio(ssl.get(), bio, bio);
-        stream.socket().non_blocking(true);
-    }
-    beast::tcp_stream stream;
-    std::unique_ptr<SSL, decltype(&SSL_free)> ssl;
-
-    beast::tcp_stream& next_layer() { return stream; }
-    SSL* native_handle() const { return ssl.get(); }
-};
 
 // An allocator that leaves new elements uninitialised: the pages of a receive buffer that a
 // small response never reaches are then never touched (300 checks: 4 MiB less peak RSS).

@@ -4,6 +4,10 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <mutex>
 #include <stdexcept>
@@ -105,4 +109,62 @@ std::shared_ptr<TlsContext> make_tls_context(const std::optional<std::string>& c
     return std::make_shared<TlsContext>(cafile);
 }
 
+namespace detail {
+
+namespace {
+
+// OpenSSL's own socket BIO writes with write(), which raises SIGPIPE when the peer has gone;
+// this one sends with MSG_NOSIGNAL, as Asio does.
+
+int descriptor_of(BIO* bio)
+{
+    return static_cast<int>(reinterpret_cast<std::intptr_t>(BIO_get_data(bio)));
+}
+
+int bio_write(BIO* bio, const char* data, int size)
+{
+    BIO_clear_retry_flags(bio);
+    const auto n = ::send(descriptor_of(bio), data, static_cast<std::size_t>(size), MSG_NOSIGNAL);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        BIO_set_retry_write(bio);
+    return static_cast<int>(n);
+}
+
+int bio_read(BIO* bio, char* data, int size)
+{
+    BIO_clear_retry_flags(bio);
+    const auto n = ::recv(descriptor_of(bio), data, static_cast<std::size_t>(size), 0);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        BIO_set_retry_read(bio);
+    return static_cast<int>(n);
+}
+
+long bio_ctrl(BIO*, int command, long, void*)
+{
+    return command == BIO_CTRL_FLUSH ? 1 : 0; // send() leaves nothing to flush
+}
+
+} // namespace
+
+BIO* socket_bio(int descriptor)
+{
+    static BIO_METHOD* const method = [] {
+        BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "sitecheck socket");
+        BIO_meth_set_write(m, bio_write);
+        BIO_meth_set_read(m, bio_read);
+        BIO_meth_set_ctrl(m, bio_ctrl);
+        BIO_meth_set_create(m, [](BIO* bio) {
+            BIO_set_init(bio, 1);
+            return 1;
+        });
+        return m;
+    }();
+    BIO* bio = BIO_new(method);
+    if (!bio)
+        throw std::bad_alloc();
+    BIO_set_data(bio, reinterpret_cast<void*>(static_cast<std::intptr_t>(descriptor)));
+    return bio;
+}
+
+} // namespace detail
 } // namespace sitecheck
