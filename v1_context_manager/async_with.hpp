@@ -9,11 +9,14 @@
 //   - async_exit() gets the body's exception, or a null pointer when the body succeeded;
 //   - async_exit() returning true suppresses that exception, false lets it propagate unchanged;
 //   - an exception thrown by async_exit() replaces the body's;
-//   - when the body is cancelled, async_exit() still runs and is awaited to completion.
+//   - when the body is cancelled, async_exit() still runs and is awaited to completion, and
+//     the cancellation propagates, even one that arrived as the body's last await completed.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <concepts>
 #include <exception>
@@ -84,9 +87,18 @@ async_with(Manager manager, Body body)
         error = std::current_exception();
     }
 
-    // If the body ended because it was cancelled, the cancelled state is still set and Asio
-    // would throw at the next co_await, so the cleanup would never run. Reset it first: the
-    // exit must run to completion whatever ended the body.
+    // A cancellation can arrive after the body's last co_await has completed and before the
+    // body resumes; then the body returns normally. Python would have thrown CancelledError
+    // into the body at that await, so the exit sees a cancellation here too, and it propagates.
+    // (Asking for the cancellation state never throws, even in a cancelled coroutine.)
+    const auto state = co_await boost::asio::this_coro::cancellation_state;
+    if (!error && state.cancelled() != boost::asio::cancellation_type::none)
+        error = std::make_exception_ptr(
+            boost::system::system_error(boost::asio::error::operation_aborted));
+
+    // The cancelled state is still set, and Asio would throw at the next co_await, so the
+    // cleanup would never run. Reset it first: the exit must run to completion whatever ended
+    // the body. (The state belongs to the whole chain that co_spawn started, not to this frame.)
     co_await boost::asio::this_coro::reset_cancellation_state();
 
     // __aexit__: an exception it throws propagates instead of the body's.

@@ -3,20 +3,19 @@
 // `with` and `async with`.
 //
 // The asynchronous pair is v1's AsyncSession. The blocking pair runs that same coroutine code
-// to completion on an io_context of its own, as mini-redis's blocking client drives its async
-// client on a private runtime: deadline, redirects, TLS and errors are shared, not rewritten.
+// to completion on an io_context of its own, as Python would with loop.run_until_complete():
+// deadline, redirects, TLS, errors and Ctrl-C are shared, not rewritten.
 #pragma once
 
 #include "with.hpp"
 
+#include "sitecheck/run.hpp"
 #include "sitecheck/session.hpp"
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include <exception>
 #include <memory>
-#include <optional>
 #include <string>
 #include <utility>
 
@@ -54,54 +53,36 @@ public:
     class BlockingResponse {
     public:
         int status() const { return response_.status(); }
-        std::string text() { return run(*io_, response_.text()); }
+        std::string text() { return sitecheck::run_until_complete(*io_, response_.text()); }
 
     private:
         friend class Session;
-        BlockingResponse(boost::asio::io_context& io, sitecheck::Response response)
-            : io_(&io), response_(std::move(response))
+        BlockingResponse(std::shared_ptr<boost::asio::io_context> io, sitecheck::Response response)
+            : io_(std::move(io)), response_(std::move(response))
         {
         }
-        boost::asio::io_context* io_;
+        // Shared with the Session: a response kept after its block must not outlive its loop.
+        std::shared_ptr<boost::asio::io_context> io_;
         sitecheck::Response response_;
     };
     //]
 
     //[blocking_pair
-    // __enter__: async_enter(), run to completion.
+    // __enter__: async_enter(), run to completion on the Session's own event loop.
     BlockingResponse enter()
     {
         // The io_context is made here, so the asynchronous path never pays for it.
-        io_ = std::make_unique<boost::asio::io_context>();
-        return {*io_, run(*io_, async_enter())};
+        io_ = std::make_shared<boost::asio::io_context>();
+        return {io_, sitecheck::run_until_complete(*io_, async_enter())};
     }
 
-    // __exit__: async_exit(), run to completion.
-    bool exit(std::exception_ptr error) { return run(*io_, async_exit(error)); }
+    // __exit__: async_exit(), run to completion on the same loop.
+    bool exit(std::exception_ptr error) { return sitecheck::run_until_complete(*io_, async_exit(error)); }
     //]
 
 private:
-    //[run
-    // Runs one coroutine on the private io_context and waits until it is done.
-    template <class T>
-    static T run(boost::asio::io_context& io, boost::asio::awaitable<T> operation)
-    {
-        std::optional<T> value;
-        std::exception_ptr error;
-        boost::asio::co_spawn(
-            io,
-            [&]() -> boost::asio::awaitable<void> { value.emplace(co_await std::move(operation)); },
-            [&](std::exception_ptr e) { error = e; });
-        io.restart();
-        io.run();
-        if (error)
-            std::rethrow_exception(error);
-        return std::move(*value);
-    }
-    //]
-
     // Declared first so that it is destroyed last: the session's sockets may belong to it.
-    std::unique_ptr<boost::asio::io_context> io_;
+    std::shared_ptr<boost::asio::io_context> io_;
     std::string url_;
     sitecheck::ClientSession session_;
 };

@@ -9,12 +9,7 @@
 
 #include "sitecheck/sitecheck.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/deferred.hpp>
-#include <boost/asio/experimental/parallel_group.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/awaitable.hpp>
 
 #include <exception>
 #include <string>
@@ -48,13 +43,11 @@ awaitable<void> check(std::string url)
 //[gather
 awaitable<void> main_async(std::vector<std::string> urls)
 {
-    // asyncio.gather(): one coroutine per site, all running at once, awaited together.
-    auto executor = co_await asio::this_coro::executor;
-    std::vector<decltype(asio::co_spawn(executor, check(""), asio::deferred))> checks;
+    // await asyncio.gather(*(check(url) for url in urls)): all at once, awaited together.
+    std::vector<awaitable<void>> checks;
     for (const std::string& url : urls)
-        checks.push_back(asio::co_spawn(executor, sitecheck::reported(url, check(url)), asio::deferred));
-    co_await asio::experimental::make_parallel_group(std::move(checks))
-        .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
+        checks.push_back(sitecheck::reported(url, check(url)));
+    co_await sitecheck::gather(std::move(checks));
 }
 //]
 
@@ -63,15 +56,10 @@ int main(int argc, char* argv[])
     auto args = sitecheck::parse_command_line(argc, argv, "site_checker_v2", sitecheck::SyncOption::yes);
     if (args.sync) {
         // No coroutine and no io_context here: each Session runs its own, one site at a time.
-        for (const std::string& url : args.urls)
-            sitecheck::reported(url, [&] { check_sync(url); });
-        return sitecheck::exit_status();
+        return sitecheck::run([&] {
+            for (const std::string& url : args.urls)
+                sitecheck::reported(url, [&] { check_sync(url); });
+        });
     }
-    asio::io_context io; // asyncio.run(main())
-    asio::co_spawn(io, main_async(args.urls), [](std::exception_ptr e) {
-        if (e)
-            std::rethrow_exception(e);
-    });
-    io.run();
-    return sitecheck::exit_status();
+    return sitecheck::run(main_async(args.urls)); // asyncio.run(main(urls)), Ctrl-C included
 }

@@ -1,6 +1,7 @@
 #include "sitecheck/report.hpp"
 
 #include "sitecheck/errors.hpp"
+#include "sitecheck/run.hpp"
 #include "sitecheck/session.hpp"
 #include "sitecheck/text.hpp"
 
@@ -80,32 +81,62 @@ void trace(std::string_view url, std::string_view event)
     write_line(stderr, time + line(url, "trace", escape_controls(event)));
 }
 
+namespace {
+
+// A cancellation from outside is not this site's failure. After Ctrl-C it is still worth a
+// line, since the check did not finish; then it is passed on.
+bool passed_on(std::string_view url, const std::exception_ptr& error)
+{
+    try {
+        std::rethrow_exception(error);
+    } catch (const boost::system::system_error& e) {
+        if (e.code() != boost::asio::error::operation_aborted)
+            return false;
+        if (interrupted_at()) {
+            trace(url, "error interrupted");
+            write_line(stderr, line(url, "error", "interrupted"));
+        }
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
+} // namespace
+
 boost::asio::awaitable<void> reported(std::string url, boost::asio::awaitable<void> check)
 {
     std::exception_ptr error;
     try {
         co_await std::move(check);
-    } catch (const boost::system::system_error& e) {
-        if (e.code() == boost::asio::error::operation_aborted)
-            throw; // cancelled from outside: not this site's failure
-        error = std::current_exception();
     } catch (...) {
         error = std::current_exception();
     }
-    if (error) {
-        trace(url, "error " + describe(error));
-        print_error(url, error);
-    }
+    if (!error)
+        co_return;
+    if (passed_on(url, error))
+        std::rethrow_exception(error);
+    trace(url, "error " + describe(error));
+    print_error(url, error);
 }
 
 void reported(std::string_view url, const std::function<void()>& check)
 {
+    // After Ctrl-C, the sites not started yet are not checked.
+    if (interrupted_at())
+        throw boost::system::system_error(boost::asio::error::operation_aborted);
+    std::exception_ptr error;
     try {
         check();
     } catch (...) {
-        trace(url, "error " + describe(std::current_exception()));
-        print_error(url, std::current_exception());
+        error = std::current_exception();
     }
+    if (!error)
+        return;
+    if (passed_on(url, error))
+        std::rethrow_exception(error);
+    trace(url, "error " + describe(error));
+    print_error(url, error);
 }
 
 int exit_status()

@@ -7,6 +7,7 @@
 #include "response_reader.hpp"
 #include "sitecheck/errors.hpp"
 #include "sitecheck/report.hpp"
+#include "sitecheck/run.hpp"
 #include "sitecheck/text.hpp"
 #include "sitecheck/url.hpp"
 #include "tls.hpp"
@@ -134,6 +135,7 @@ struct Connection {
     std::size_t begin = 0, end = 0;
     std::optional<detail::ResponseReader> reader;
     bool body_read = false;
+    bool session_closed = false; // by close() or the destructor: a Response can outlive both
 
     bool is_open() const { return plain || tls; }
     beast::tcp_stream& lowest() { return tls ? tls->next_layer() : *plain; }
@@ -151,8 +153,10 @@ struct Connection {
 
 void Connection::fail(const error_code& ec, Phase phase) const
 {
-    if (ec == asio::error::operation_aborted)
-        throw boost::system::system_error(ec); // cancelled: passed on as it is
+    if (ec == asio::error::operation_aborted) {
+        trace(url, "cancelled");
+        throw boost::system::system_error(ec); // passed on as it is
+    }
     if (ec == beast::error::timeout)
         throw CheckError("timed out after " + seconds_text(settings.timeout.count()) + " s");
     switch (phase) {
@@ -364,6 +368,11 @@ awaitable<void> Connection::close()
         slot.reset(); // a connect that failed may hold one
         co_return;
     }
+    // After Ctrl-C a close gets a short grace period, not the rest of the deadline.
+    deadline = close_deadline(deadline);
+    lowest().expires_at(deadline);
+    if (tls_deadline)
+        tls_deadline->expires_at(deadline);
     error_code ec;
     if (tls) {
         // close_notify, then wait for the peer's, but never past the deadline: some servers
@@ -448,6 +457,9 @@ int Response::status() const
 
 awaitable<std::string> Response::text()
 {
+    // aiohttp raises ClientConnectionError for a response read after its session closed.
+    if (connection_->session_closed)
+        throw CheckError("the session is closed");
     co_await connection_->read_body();
     const auto& reader = *connection_->reader;
     co_return decode_text(reader.prefix(), charset_of(reader.content_type()));
@@ -462,7 +474,11 @@ ClientSession& ClientSession::operator=(ClientSession&&) noexcept = default;
 
 ClientSession::~ClientSession()
 {
-    if (connection_ && connection_->is_open()) {
+    if (!connection_)
+        return;
+    connection_->session_closed = true;
+    if (connection_->is_open()) {
+        trace(connection_->url, "connection cut, never closed");
         error_code ignored;
         connection_->lowest().socket().close(ignored);
     }
@@ -505,7 +521,10 @@ awaitable<Response> ClientSession::get(std::string url)
 
 awaitable<void> ClientSession::close()
 {
-    if (!connection_ || !connection_->is_open())
+    if (!connection_)
+        co_return;
+    connection_->session_closed = true;
+    if (!connection_->is_open())
         co_return;
     co_await connection_->close();
     trace(connection_->url, "closed");

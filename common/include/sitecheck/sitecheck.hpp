@@ -4,5 +4,6 @@
 #include "sitecheck/command_line.hpp"
 #include "sitecheck/errors.hpp"
 #include "sitecheck/report.hpp"
+#include "sitecheck/run.hpp"
 #include "sitecheck/session.hpp"
 #include "sitecheck/text.hpp"

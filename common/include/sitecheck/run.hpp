@@ -1,0 +1,59 @@
+// asyncio.run() and loop.run_until_complete(), with Ctrl-C handled the way Python handles it.
+//
+//     asyncio.run(main(urls))              return sitecheck::run(main_async(urls));
+//     await asyncio.gather(*checks)        co_await sitecheck::gather(std::move(checks));
+//     loop.run_until_complete(coro)        sitecheck::run_until_complete(io, coro)
+//
+// The first SIGINT or SIGTERM becomes a cancellation of the coroutine that is running, as
+// asyncio.run() cancels its main task: every check is cancelled where it waits, and the
+// version's own cleanup decides what happens next. A second signal ends the program at once.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <exception>
+#include <functional>
+#include <optional>
+#include <utility>
+#include <vector>
+
+namespace sitecheck {
+
+// Runs `main` on an io_context of its own until it is done, and returns the exit status:
+// 130 after SIGINT, 143 after SIGTERM, otherwise exit_status(). An exception that leaves `main`
+// prints one line on stderr and gives 1, where Python prints a traceback and exits 1.
+int run(boost::asio::awaitable<void> main);
+
+// The same for a program without coroutines (v2 --sync), where `main` blocks.
+int run(const std::function<void()>& main);
+
+// asyncio.gather(): starts every coroutine at once on the caller's executor and waits until all
+// are done. Cancelling the caller (Ctrl-C) cancels each of them.
+boost::asio::awaitable<void> gather(std::vector<boost::asio::awaitable<void>> coroutines);
+
+// Runs one coroutine on `io` until it is done and returns its result or rethrows its exception.
+// A Ctrl-C that arrives while it runs, or that arrived since the last one was delivered,
+// cancels it. Throws std::logic_error when called while run() or run_until_complete() is
+// already running on this thread: a blocking call inside a coroutine would stall every other
+// coroutine of that loop (Python: "Cannot run the event loop while another loop is running").
+void run_until_complete(boost::asio::io_context& io, boost::asio::awaitable<void> operation);
+
+template <class T>
+T run_until_complete(boost::asio::io_context& io, boost::asio::awaitable<T> operation)
+{
+    std::optional<T> result;
+    run_until_complete(io, [](std::optional<T>& out, boost::asio::awaitable<T> op)
+                               -> boost::asio::awaitable<void> { out.emplace(co_await std::move(op)); }(
+                               result, std::move(operation)));
+    return std::move(*result);
+}
+
+// When the first SIGINT or SIGTERM arrived; empty while the program has not been interrupted.
+std::optional<std::chrono::steady_clock::time_point> interrupted_at();
+
+// The end of the grace period that a close gets after an interrupt.
+std::chrono::steady_clock::time_point close_deadline(std::chrono::steady_clock::time_point deadline);
+
+} // namespace sitecheck

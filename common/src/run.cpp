@@ -1,0 +1,206 @@
+// asyncio.run() for the versions: an io_context, and Ctrl-C turned into a cancellation.
+//
+// The signal handler does only what a handler may: it records the first signal and its time,
+// and writes a byte to a pipe. The loop waits on that pipe like on any socket, and when the byte
+// arrives it emits a cancellation, so everything else happens in ordinary code on the loop's
+// thread. A second signal ends the process at once, as a second Ctrl-C does in Python.
+#include "sitecheck/run.hpp"
+
+#include "sitecheck/errors.hpp"
+#include "sitecheck/report.hpp"
+#include "sitecheck/text.hpp"
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+
+namespace sitecheck {
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::chrono::seconds close_grace{1};
+
+std::atomic<int> first_signal{0};
+std::atomic<std::int64_t> first_signal_ns{0}; // CLOCK_MONOTONIC, which steady_clock reads
+int wake[2] = {-1, -1};                       // the handler writes, the loop reads
+thread_local bool loop_running = false;
+
+extern "C" void on_signal(int number)
+{
+    const int saved_errno = errno;
+    int expected = 0;
+    if (!first_signal.compare_exchange_strong(expected, number))
+        _exit(128 + number); // the second Ctrl-C: no more cleanup
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    first_signal_ns = std::int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
+    [[maybe_unused]] const ssize_t written = write(wake[1], "!", 1);
+    errno = saved_errno;
+}
+
+// Installs the handlers once per process. A signal that was ignored when the program started
+// stays ignored, as the shell asks of a background job.
+void install_signal_handlers()
+{
+    static std::once_flag once;
+    std::call_once(once, [] {
+        if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0)
+            throw std::system_error(errno, std::generic_category(), "pipe2");
+        for (const int number : {SIGINT, SIGTERM}) {
+            struct sigaction old{};
+            sigaction(number, nullptr, &old);
+            if (old.sa_handler == SIG_IGN)
+                continue;
+            struct sigaction action{};
+            action.sa_handler = on_signal;
+            sigemptyset(&action.sa_mask);
+            action.sa_flags = SA_RESTART;
+            sigaction(number, &action, nullptr);
+        }
+    });
+}
+
+void drain_wake_pipe()
+{
+    char bytes[16];
+    while (read(wake[0], bytes, sizeof bytes) > 0) {
+    }
+}
+
+bool is_interruption(const std::exception_ptr& error)
+{
+    try {
+        std::rethrow_exception(error);
+    } catch (const boost::system::system_error& e) {
+        return first_signal != 0 && e.code() == asio::error::operation_aborted;
+    } catch (...) {
+        return false;
+    }
+}
+
+int exit_status_after(const std::exception_ptr& error)
+{
+    if (error && !is_interruption(error)) {
+        // Python prints a traceback and exits 1; one line says the same here.
+        const std::string line = "unexpected error: " + escape_controls(describe(error)) + "\n";
+        std::fwrite(line.data(), 1, line.size(), stderr);
+        return 1;
+    }
+    if (const int number = first_signal)
+        return 128 + number; // 130 after SIGINT, 143 after SIGTERM, as a shell reports them
+    return exit_status();
+}
+
+} // namespace
+
+asio::awaitable<void> gather(std::vector<asio::awaitable<void>> coroutines)
+{
+    if (coroutines.empty())
+        co_return;
+    const auto executor = co_await asio::this_coro::executor;
+    using Started = decltype(asio::co_spawn(executor, std::move(coroutines.front()), asio::deferred));
+    std::vector<Started> started;
+    started.reserve(coroutines.size());
+    for (auto& coroutine : coroutines)
+        started.push_back(asio::co_spawn(executor, std::move(coroutine), asio::deferred));
+    // A parallel group passes a cancellation of this coroutine on to every member.
+    co_await asio::experimental::make_parallel_group(std::move(started))
+        .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
+}
+
+void run_until_complete(asio::io_context& io, asio::awaitable<void> operation)
+{
+    if (loop_running)
+        throw std::logic_error("cannot block inside a running event loop: "
+                               "use the asynchronous form (async_with) in a coroutine");
+    install_signal_handlers();
+    loop_running = true;
+    struct Reset {
+        ~Reset() { loop_running = false; }
+    } reset;
+
+    asio::cancellation_signal cancel;
+    asio::posix::stream_descriptor wake_reader(io, ::dup(wake[0]));
+    bool done = false;
+    std::exception_ptr error;
+    asio::co_spawn(io, std::move(operation),
+                   asio::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr e) {
+                       error = e;
+                       done = true;
+                       wake_reader.cancel(); // nothing left to interrupt
+                   }));
+    wake_reader.async_wait(asio::posix::stream_descriptor::wait_read,
+                           [&](boost::system::error_code ec) {
+                               if (ec || done)
+                                   return;
+                               drain_wake_pipe(); // delivered: the next loop is not cancelled
+                               cancel.emit(asio::cancellation_type::terminal);
+                           });
+    io.restart();
+    io.run();
+    if (error)
+        std::rethrow_exception(error);
+}
+
+int run(asio::awaitable<void> main)
+{
+    std::exception_ptr error;
+    try {
+        asio::io_context io;
+        run_until_complete(io, std::move(main));
+    } catch (...) {
+        error = std::current_exception();
+    }
+    return exit_status_after(error);
+}
+
+int run(const std::function<void()>& main)
+{
+    std::exception_ptr error;
+    try {
+        install_signal_handlers();
+        main();
+    } catch (...) {
+        error = std::current_exception();
+    }
+    return exit_status_after(error);
+}
+
+std::optional<std::chrono::steady_clock::time_point> interrupted_at()
+{
+    const std::int64_t ns = first_signal_ns; // stored by the handler just after the signal
+    if (first_signal == 0 || ns == 0)
+        return std::nullopt;
+    return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(ns));
+}
+
+std::chrono::steady_clock::time_point close_deadline(std::chrono::steady_clock::time_point deadline)
+{
+    if (const auto at = interrupted_at())
+        return std::min(deadline, *at + close_grace);
+    return deadline;
+}
+
+} // namespace sitecheck
