@@ -53,6 +53,11 @@ ProgramResult run_program(const std::string& path, const std::vector<std::string
         dup2(err_pipe[1], 2);
         const int devnull = open("/dev/null", O_RDONLY);
         dup2(devnull, 0);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, nullptr);
         if (options.open_files_limit) {
             rlimit limit{*options.open_files_limit, *options.open_files_limit};
             setrlimit(RLIMIT_NOFILE, &limit);
@@ -69,11 +74,15 @@ ProgramResult run_program(const std::string& path, const std::vector<std::string
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(options.kill_after_seconds);
     int open_count = 2;
     char buffer[65536];
+    std::size_t signals_sent = 0;
     while (open_count > 0) {
         if (std::chrono::steady_clock::now() > give_up) {
             kill(pid, SIGKILL);
             break;
         }
+        while (signals_sent < options.signals.size() &&
+               options.signals[signals_sent].when(result.out, result.err))
+            kill(pid, options.signals[signals_sent++].number);
         if (poll(fds, 2, 1000) < 0 && errno != EINTR)
             break;
         for (int i = 0; i < 2; ++i) {
@@ -99,6 +108,14 @@ ProgramResult run_program(const std::string& path, const std::vector<std::string
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     result.peak_rss_kib = usage.ru_maxrss;
     return result;
+}
+
+std::size_t count(const std::string& text, const std::string& needle)
+{
+    std::size_t n = 0;
+    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size()))
+        ++n;
+    return n;
 }
 
 std::vector<std::string> lines_starting_with(const std::string& text, const std::string& prefix)

@@ -627,6 +627,16 @@ struct LoopbackServer::Impl {
             if (path == "/stall-body") co_await drain(st);
             co_return Next::Abort;
         }
+        if (path == "/stall-deaf") {
+            // 20 bytes of a 1000-byte body, then nothing: no reading, so no close_notify is
+            // ever seen or answered, and no close until the client's.
+            Head h;
+            h.content_length = 1000;
+            co_await write(st, render(h) + "<!doctype html>\nxxxx");
+            error_code ec;
+            co_await sock.async_wait(tcp::socket::wait_error, asio::redirect_error(use_awaitable, ec));
+            co_return Next::Abort;
+        }
         if (path == "/endless") {
             Head h;
             h.chunked = true;

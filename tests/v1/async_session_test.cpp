@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <optional>
 #include <stdexcept>
 
 namespace asio = boost::asio;
@@ -95,6 +96,33 @@ TEST_F(AsyncSessionTest, ClosesAfterTheBodyIsCancelled)
     EXPECT_FALSE(error);
     EXPECT_TRUE(status_seen);
     expect_all_closed_politely(1);
+}
+
+TEST_F(AsyncSessionTest, AResponseKeptPastItsBlockCannotBeReadAnyMore)
+{
+    // A page still arriving, a small page unread, a page read in full: after the block, the
+    // session is closed and reading is a clear error (aiohttp: ClientConnectionError).
+    for (const bool read_inside : {false, true}) {
+        for (const char* path : {"/big/2000000", "/ok"}) {
+            std::optional<sitecheck::Response> kept;
+            std::string message;
+            auto error = run([&]() -> awaitable<void> {
+                co_await async_with(AsyncSession(server.url(path)),
+                                    [&](sitecheck::Response& response) -> awaitable<void> {
+                                        if (read_inside)
+                                            co_await response.text();
+                                        kept.emplace(std::move(response));
+                                    });
+                try {
+                    co_await kept->text();
+                } catch (const sitecheck::CheckError& e) {
+                    message = e.what();
+                }
+            }());
+            EXPECT_FALSE(error);
+            EXPECT_EQ(message, "the session is closed") << path;
+        }
+    }
 }
 
 TEST_F(AsyncSessionTest, RedirectsOnOneServerShareOneConnection)

@@ -4,7 +4,10 @@
 
 #include "support/run.hpp"
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
@@ -276,4 +279,62 @@ TEST(AsyncWith, LvalueManagerIsUsedInPlace)
     }());
     EXPECT_EQ(log.events, (Events{"enter"}));
     EXPECT_EQ(other.events, (Events{"exit", "exit done"}));
+}
+
+TEST(AsyncWith, ACancellationThatArrivesAsTheBodysLastAwaitCompletesReachesTheExitAndPropagates)
+{
+    // The race, built step by step on one thread: the body's last operation completes, and
+    // before the body resumes the cancellation is emitted. Python would throw CancelledError
+    // into the body at that await; the body here returns normally, so async_with() must notice.
+    Log log;
+    asio::io_context io;
+    asio::cancellation_signal cancel;
+    bool body_returned = false;
+    std::exception_ptr error;
+    asio::co_spawn(io, async_with(Recorder{&log}, [&](int&) -> awaitable<void> {
+        co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
+            [&](auto completion) {
+                // Both are queued on the loop: first the cancellation, then the completion.
+                asio::post(io, [&] { cancel.emit(asio::cancellation_type::terminal); });
+                asio::post(io, std::move(completion));
+            },
+            asio::use_awaitable);
+        body_returned = true;
+    }), asio::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr e) { error = e; }));
+    io.run();
+    EXPECT_TRUE(body_returned);
+    EXPECT_EQ(log.events, (Events{"enter", "exit", "exit done"}));
+    ASSERT_TRUE(log.exit_got);
+    ASSERT_TRUE(error);
+    for (const auto& e : {log.exit_got, error}) {
+        try {
+            std::rethrow_exception(e);
+        } catch (const boost::system::system_error& ex) {
+            EXPECT_EQ(ex.code(), asio::error::operation_aborted);
+        }
+    }
+}
+
+TEST(AsyncWith, ALateCancellationCanBeSuppressedByTheExitLikeAnyOther)
+{
+    Log log;
+    asio::io_context io;
+    asio::cancellation_signal cancel;
+    std::exception_ptr error;
+    bool done = false;
+    asio::co_spawn(io, async_with(Recorder{.log = &log, .suppress = true}, [&](int&) -> awaitable<void> {
+        co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
+            [&](auto completion) {
+                asio::post(io, [&] { cancel.emit(asio::cancellation_type::terminal); });
+                asio::post(io, std::move(completion));
+            },
+            asio::use_awaitable);
+    }), asio::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr e) {
+        error = e;
+        done = true;
+    }));
+    io.run();
+    EXPECT_TRUE(done);
+    EXPECT_TRUE(log.exit_got);
+    EXPECT_FALSE(error);
 }

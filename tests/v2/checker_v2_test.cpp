@@ -70,3 +70,35 @@ TEST(SyncChecker, PrintsWhatTheAsynchronousPathPrintsForEveryCase)
     EXPECT_EQ(sync_result.exit_code, asynchronous.exit_code);
     EXPECT_EQ(sync_result.exit_code, 1);
 }
+
+// After Ctrl-C both paths still run the Session's exit.
+#include "interrupt.hpp"
+
+#include <gmock/gmock.h>
+
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::EndsWith;
+
+TEST(Interrupt, CtrlCClosesEveryInterruptedSessionPolitely)
+{
+    InterruptedRun run(concurrent, {"/stall-body", "/stall-body?2", "/ok"});
+    EXPECT_EQ(run.result.exit_code, 130) << run.result.err;
+    EXPECT_EQ(run.closed_politely(), 3u);
+    for (const auto& url : {run.urls[0], run.urls[1]})
+        EXPECT_THAT(testsupport::lines_starting_with(run.result.err, "+"),
+                    Contains(EndsWith(url + ": trace -> closed")));
+}
+
+TEST(Interrupt, CtrlCUnderSyncClosesTheSessionInHandAndChecksNothingAfterIt)
+{
+    InterruptedRun run(blocking, {"/stall-body", "/ok", "/ok?2"}, {.wait_for = {"/stall-body: status -> "}});
+    EXPECT_EQ(run.result.exit_code, 130) << run.result.err;
+    EXPECT_EQ(run.result.out, run.urls[0] + ": status -> 200\n");
+    EXPECT_THAT(testsupport::lines_starting_with(run.result.err, run.urls[0] + ": error"),
+                ElementsAre(run.urls[0] + ": error -> interrupted"));
+    EXPECT_EQ(run.server->connections_opened(), 1u);
+    EXPECT_EQ(run.closed_politely(), 1u);
+    EXPECT_THAT(testsupport::lines_starting_with(run.result.err, "+"),
+                Contains(EndsWith(run.urls[0] + ": trace -> closed")));
+}

@@ -11,6 +11,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <optional>
+#include <stdexcept>
 #include <thread>
 
 namespace asio = boost::asio;
@@ -122,4 +124,55 @@ TEST_F(SessionTest, BlockingExitRunsWhenTheBodyThrows)
                       [](Session::BlockingResponse&) { throw std::runtime_error("body failed"); }),
                  std::runtime_error);
     expect_all_closed_politely(1);
+}
+
+TEST_F(SessionTest, AResponseKeptPastItsBlockCannotBeReadAnyMore)
+{
+    for (const char* path : {"/big/2000000", "/ok"}) {
+        std::optional<Session::BlockingResponse> kept;
+        with(Session(server.url(path)), [&](Session::BlockingResponse& response) { kept.emplace(std::move(response)); });
+        EXPECT_THROW(
+            {
+                try {
+                    kept->text();
+                } catch (const sitecheck::CheckError& e) {
+                    EXPECT_STREQ(e.what(), "the session is closed");
+                    throw;
+                }
+            },
+            sitecheck::CheckError);
+
+        std::optional<sitecheck::Response> kept_async;
+        std::string message;
+        asio::io_context io;
+        sitecheck::run_until_complete(io, [&]() -> awaitable<void> {
+            co_await async_with(Session(server.url(path)), [&](sitecheck::Response& response) -> awaitable<void> {
+                kept_async.emplace(std::move(response));
+                co_return;
+            });
+            try {
+                co_await kept_async->text();
+            } catch (const sitecheck::CheckError& e) {
+                message = e.what();
+            }
+        }());
+        EXPECT_EQ(message, "the session is closed") << path;
+    }
+}
+
+TEST_F(SessionTest, BlockingUseInsideARunningLoopIsRefusedBeforeAnythingIsSent)
+{
+    // Python: RuntimeError, "Cannot run the event loop while another loop is running".
+    asio::io_context io;
+    std::string message;
+    sitecheck::run_until_complete(io, [&]() -> awaitable<void> {
+        try {
+            with(Session(server.url("/ok")), [](Session::BlockingResponse&) {});
+        } catch (const std::logic_error& e) {
+            message = e.what();
+        }
+        co_return;
+    }());
+    EXPECT_NE(message.find("running event loop"), std::string::npos) << message;
+    EXPECT_EQ(server.connections_opened(), 0u);
 }
