@@ -42,9 +42,11 @@ public:
     }
     //]
 
+    //[members
 private:
-    std::string url_;
-    sitecheck::ClientSession session_;
+    std::string url_;                  // self._url
+    sitecheck::ClientSession session_; // self.session, made with the object, opened by get()
+    //]
 };
 
 static_assert(AsyncContextManager<AsyncSession>);

@@ -147,25 +147,14 @@ TEST(AsyncWith, ExitSuppressesWhenItReturnsTrue)
 TEST(AsyncWith, ExitReturningTrueOnSuccessChangesNothing)
 {
     Log log;
+    bool after = false;
     auto error = run([&]() -> awaitable<void> {
-        auto result = co_await async_with(Recorder{&log, false, true},
-                                          [&](int& v) -> awaitable<int> { co_return v + 1; });
-        EXPECT_EQ(result, 43);
+        co_await async_with(Recorder{&log, false, true}, [&](int&) -> awaitable<void> { co_return; });
+        after = true;
     }());
     EXPECT_FALSE(error);
-}
-
-TEST(AsyncWith, SuppressedExceptionLeavesNoValue)
-{
-    Log log;
-    std::optional<int> result = 0;
-    run([&]() -> awaitable<void> {
-        result = co_await async_with(Recorder{&log, false, true}, [&](int&) -> awaitable<int> {
-            throw std::runtime_error("body failed");
-            co_return 1;
-        });
-    }());
-    EXPECT_FALSE(result);
+    EXPECT_TRUE(after);
+    EXPECT_FALSE(log.exit_got);
 }
 
 TEST(AsyncWith, ExceptionFromExitReplacesTheBodys)
@@ -264,21 +253,6 @@ TEST(AsyncWith, TemporaryManagerLivesUntilItsExitHasRun)
         co_await std::move(pending);
     }());
     EXPECT_EQ(log.events, (Events{"exit done", "destroyed"}));
-}
-
-TEST(AsyncWith, LvalueManagerIsUsedInPlace)
-{
-    Log log;
-    Recorder manager{&log};
-    Log other;
-    run([&]() -> awaitable<void> {
-        co_await async_with(manager, [&](int&) -> awaitable<void> {
-            manager.log = &other; // a copy would not see this
-            co_return;
-        });
-    }());
-    EXPECT_EQ(log.events, (Events{"enter"}));
-    EXPECT_EQ(other.events, (Events{"exit", "exit done"}));
 }
 
 TEST(AsyncWith, ACancellationThatArrivesAsTheBodysLastAwaitCompletesReachesTheExitAndPropagates)
