@@ -198,13 +198,16 @@ function checkLinks(page, ignored) {
 }
 
 // The line of a diagram's source that holds a piece of its text, for the fault's location. A
-// gantt task without an id of its own is called taskN by Mermaid, N counting the tasks from 1.
+// gantt task without an id of its own is called taskN by Mermaid (its rect DIAGRAM-taskN), N
+// counting the tasks from 1.
 function lineOfText(page, diagram, text, task) {
     const lines = diagram.code.split("\n");
-    const counted = /^task(\d+)$/.exec(task || "");
+    const counted = /(?:^|-)task(\d+)$/.exec(task || "");
     if (counted) {
         const keyword = /^\s*(gantt|title|dateFormat|axisFormat|tickInterval|todayMarker|excludes|includes|weekday|section|displayMode|inclusiveEndDates|topAxis|accTitle|accDescr|%%)\b/;
-        const tasks = lines.map((l, k) => ({ l, k })).filter(({ l }) => l.includes(":") && !keyword.test(l));
+        const start = lines.findIndex((l) => /^\s*gantt\s*$/.test(l)); // after any front matter
+        const tasks = lines.map((l, k) => ({ l, k }))
+            .filter(({ l, k }) => k > start && l.includes(":") && !keyword.test(l));
         const found = tasks[Number(counted[1]) - 1];
         if (found) return diagram.line + 1 + found.k;
     }
@@ -288,7 +291,8 @@ async function drawAndMeasure(diagrams, smallest) {
         const bars = [...svg.querySelectorAll("rect.task")];
         for (const bar of bars) {
             const name = label(svg.getElementById(`${bar.id}-text`) || bar);
-            if (!(bar.getBoundingClientRect().width > 0.5))
+            // A rect of width 0 is not drawn at all; a narrow one still shows its outline.
+            if (!(bar.width.baseVal.value > 0))
                 result.problems.push({ task: bar.id, text: name, message: `gantt task "${name}" has zero width (an instant step is a milestone)` });
         }
         for (const title of svg.querySelectorAll("text.sectionTitle")) {
