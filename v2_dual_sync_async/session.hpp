@@ -77,7 +77,10 @@ public:
     }
 
     // __exit__: async_exit(), run to completion on the same loop.
-    bool exit(std::exception_ptr error) { return sitecheck::run_until_complete(*io_, async_exit(error)); }
+    bool exit(std::exception_ptr error)
+    {
+        return sitecheck::run_until_complete(*io_, async_exit(error));
+    }
     //]
 
 private:

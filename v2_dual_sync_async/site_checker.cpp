@@ -53,7 +53,8 @@ awaitable<void> main_async(std::vector<std::string> urls)
 
 int main(int argc, char* argv[])
 {
-    auto args = sitecheck::parse_command_line(argc, argv, "site_checker_v2", sitecheck::SyncOption::yes);
+    auto args = sitecheck::parse_command_line(argc, argv, "site_checker_v2",
+                                              sitecheck::SyncOption::yes);
     if (args.sync) {
         // No coroutine and no io_context here: each Session runs its own, one site at a time.
         return sitecheck::run([&] {
