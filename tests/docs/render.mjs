@@ -18,7 +18,7 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
@@ -361,13 +361,17 @@ try {
         }
         if (options.html) {
             fs.mkdirSync(options.html, { recursive: true });
-            const body = await tab.evaluate(() => {
+            // Links to other pages go to their HTML beside this one; links to files, to the files.
+            const body = await tab.evaluate((folder) => {
+                for (const script of document.querySelectorAll("script")) script.remove();
                 for (const a of document.querySelectorAll("a[href]")) {
                     const href = a.getAttribute("href");
-                    if (!/^[a-z][a-z0-9+.-]*:/i.test(href)) a.setAttribute("href", href.replace(/\.md(#|$)/, ".html$1"));
+                    if (/^[a-z][a-z0-9+.-]*:/i.test(href) || href.startsWith("#")) continue;
+                    if (/^[^/#]*\.md(#|$)/.test(href)) a.setAttribute("href", href.replace(/\.md(#|$)/, ".html$1"));
+                    else a.setAttribute("href", new URL(href, folder).href);
                 }
                 return document.documentElement.outerHTML;
-            });
+            }, pathToFileURL(path.dirname(page.file) + "/").href);
             fs.writeFileSync(path.join(options.html, `${stem}.html`), `<!doctype html>\n${body}\n`);
         }
     }
