@@ -9,8 +9,10 @@
 //     every other anchor to a heading or an <a id> of the page it names.
 // Each fault is one line `docs/PAGE.md:LINE: what is wrong`; the exit status is 1 if there is any.
 //
-//   node tests/docs/render.mjs [--screenshots DIR] [--html DIR] [PAGE.md...]
+//   node tests/docs/render.mjs [--screenshots DIR] [--html DIR] [--expect FILE] [PAGE.md...]
 //
+// --expect FILE      checks the test itself: passes when the faults found are exactly those
+//                    FILE lists, one regular expression per line (tests/docs/faults.expected)
 // --screenshots DIR  writes a PNG of every diagram and table, at a 1280 px wide window
 // --html DIR         writes each page as HTML with its diagrams drawn, to open in any browser
 // The browser is Debian's chromium, named in puppeteer-config.json beside this file; Mermaid and
@@ -33,14 +35,14 @@ const smallestReadableText = 11;
 const longestCodeLine = 100;
 
 function usage() {
-    console.error("usage: node tests/docs/render.mjs [--screenshots DIR] [--html DIR] [PAGE.md...]");
+    console.error("usage: node tests/docs/render.mjs [--screenshots DIR] [--html DIR] [--expect FILE] [PAGE.md...]");
     process.exit(2);
 }
 
-const options = { screenshots: null, html: null, pages: [] };
+const options = { screenshots: null, html: null, expect: null, pages: [] };
 for (let i = 2; i < process.argv.length; i++) {
     const arg = process.argv[i];
-    if (arg === "--screenshots" || arg === "--html") {
+    if (arg === "--screenshots" || arg === "--html" || arg === "--expect") {
         if (i + 1 >= process.argv.length) usage();
         options[arg.slice(2)] = path.resolve(process.argv[++i]);
     } else if (arg.startsWith("-")) {
@@ -138,10 +140,12 @@ function readPage(file) {
         if (t.map) line = t.map[0] + 1;
         if (t.map) t.attrSet("data-line", String(line));
         if (t.type === "heading_open") t.attrSet("id", slugger.slug(textOf(tokens[i + 1])));
+        let at = line; // a paragraph's line breaks move a link to a later line
         for (const child of t.children || []) {
-            if (child.type === "link_open") links.push({ href: child.attrGet("href"), line });
+            if (child.type === "softbreak" || child.type === "hardbreak") at++;
+            if (child.type === "link_open") links.push({ href: child.attrGet("href"), line: at });
             if (child.type === "html_inline")
-                for (const m of child.content.matchAll(/\bhref="([^"]+)"/g)) links.push({ href: m[1], line });
+                for (const m of child.content.matchAll(/\bhref="([^"]+)"/g)) links.push({ href: m[1], line: at });
         }
         if (t.type === "html_block")
             for (const m of t.content.matchAll(/\bhref="([^"]+)"/g)) links.push({ href: m[1], line });
@@ -381,6 +385,23 @@ try {
 
 for (const f of faults) console.log(f);
 const seconds = ((Date.now() - started) / 1000).toFixed(1);
+if (options.expect) {
+    // Each expected fault must be found once, and nothing else.
+    const expected = fs.readFileSync(options.expect, "utf8").split("\n").filter((l) => l.trim() !== "");
+    const unmatched = [...faults];
+    const missing = [];
+    for (const pattern of expected) {
+        const k = unmatched.findIndex((f) => new RegExp(pattern).test(f));
+        if (k < 0) missing.push(pattern);
+        else unmatched.splice(k, 1);
+    }
+    for (const m of missing) console.log(`docs render test: expected and not found: ${m}`);
+    for (const u of unmatched) console.log(`docs render test: found and not expected: ${u}`);
+    const ok = missing.length === 0 && unmatched.length === 0;
+    console.log(`docs render test: ${ok ? "found" : "did not find"} exactly the ${expected.length} faults ` +
+        `of ${relative(options.expect)} (${seconds} s)`);
+    process.exit(ok ? 0 : 1);
+}
 console.log(`docs render test: ${options.pages.length} pages, ${diagramCount} diagrams, ${linkCount} links, ` +
     `${faults.length} fault${faults.length === 1 ? "" : "s"} (${seconds} s)`);
 process.exit(faults.length ? 1 : 0);
