@@ -34,7 +34,8 @@ interrupted_run() {
     kill -INT "$pid"
     local status=0
     wait "$pid" || status=$?
-    echo "\$ build/bin/site_checker_$version --trace --cafile ca.pem https://localhost:PORT/ https://localhost:PORT/stall-body"
+    echo "\$ build/bin/site_checker_$version --trace --cafile ca.pem \\"
+    echo "      https://localhost:PORT/ https://localhost:PORT/stall-body"
     echo "^C  (SIGINT, sent once the second page's status had arrived)"
     hide_port <"$log"
     echo "exit status $status"
