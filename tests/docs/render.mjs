@@ -61,6 +61,8 @@ function fatal(message) {
     console.error(`docs render test: ${message}`);
     process.exit(1);
 }
+for (const page of options.pages)
+    if (!fs.existsSync(page)) fatal(`no page ${page}`);
 
 // The packages are loaded here rather than imported at the top, so that a missing install says
 // what to do instead of printing a module-resolution stack trace.
