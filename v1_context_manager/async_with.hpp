@@ -69,7 +69,8 @@ boost::asio::awaitable<void> async_with(Manager manager, Body body)
     // Asking for the cancellation state never throws, even in a cancelled coroutine.
     const auto state = co_await boost::asio::this_coro::cancellation_state;
     if (!error && state.cancelled() != boost::asio::cancellation_type::none)
-        error = std::make_exception_ptr(boost::system::system_error(boost::asio::error::operation_aborted));
+        error = std::make_exception_ptr(
+            boost::system::system_error(boost::asio::error::operation_aborted));
 
     // While the cancelled state is set, Asio throws at every co_await, so the exit would never
     // run. Reset it first. (The state belongs to the whole chain of coroutines that co_spawn
