@@ -31,7 +31,9 @@ fi
 
 # Mermaid, its command line and the Markdown renderer for the docs test, at the versions in
 # tests/docs/package-lock.json. Puppeteer's own browser download is skipped: chromium is above.
-if [ ! tests/docs/node_modules/.package-lock.json -nt tests/docs/package-lock.json ]; then
+# A copy of the lock file in node_modules says which versions are installed there.
+if ! cmp -s tests/docs/package-lock.json tests/docs/node_modules/.installed-lock.json; then
   echo "setup: npm ci in tests/docs" >&2
-  (cd tests/docs && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2)
+  (cd tests/docs && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2 &&
+     cp package-lock.json node_modules/.installed-lock.json)
 fi
