@@ -1,26 +1,140 @@
 #!/usr/bin/env bash
-# Sets up, builds, starts the demo server on loopback and checks a few of its pages:
-#   scripts/demo.sh          with site_checker_v0
-#   scripts/demo.sh v2 --sync --trace
-#   scripts/demo.sh --interrupt    Ctrl-C under v0 and under v1: who closes its session?
-# Nothing here needs the internet: the server and its certificate authority are made on the spot.
+# The first run: builds the programs, starts a demo server on this machine and checks its pages.
+#   scripts/demo.sh                  v0, v1, v2 and v2 --sync, one after another: the same report
+#   scripts/demo.sh v1 [OPTION...]   one version; the options go to it (--trace, --sync, --timeout)
+#   scripts/demo.sh --interrupt      Ctrl-C under v0 and under v1: who closes its session?
+#   scripts/demo.sh --python         each version's site_checker.py beside its C++ program
+# Nothing here needs the internet: the server listens on 127.0.0.1, and its certificate authority
+# is made at start-up and kept in build/demo/ca.pem, so the commands shown can be run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# scripts/demo.sh --interrupt: Ctrl-C during a check, under v0 and then v1, with --trace.
-[ "${1:-}" = --interrupt ] && exec scripts/interrupt.sh
-version=${1:-v0}
-[ $# -gt 0 ] && shift
 
-scripts/setup.sh
-cmake --preset default >/dev/null
-cmake --build --preset default -j "$(nproc)" --target "site_checker_$version" sitecheck_demo_server >/dev/null
+say() { printf '%s\n' "$*"; }
+heading() { printf '\n== %s\n' "$*"; }
 
-. scripts/lib/demo_server.sh
-start_demo_server
+usage() {
+    say "usage: scripts/demo.sh [v0|v1|v2 [OPTION...]] | --python | --help" >&2
+    exit 2
+}
 
-urls=("$https/" "$http/redirect/3" "$https/gzip" "$https/utf8" "$http/status/404" "$https/hang"
-      "ftp://localhost/")
-echo "\$ build/bin/site_checker_$version --cafile ca.pem --timeout 3 $* ${urls[*]}"
-status=0
-build/bin/site_checker_$version --cafile "$dir/ca.pem" --timeout 3 "$@" "${urls[@]}" || status=$?
-echo "exit status $status"
+# Set-up, configure, build: each step says what it does, the build shows its progress.
+prepare() {
+    say "scripts/demo.sh: build the site checkers, start a demo server on this machine, check its pages."
+    heading "1. Set-up: scripts/setup.sh installs the Debian packages that are missing (none, usually)"
+    scripts/setup.sh
+    heading "2. Configure: cmake --preset default (a Release build in build/)"
+    cmake --preset default --log-level=WARNING >/dev/null
+    heading "3. Build: the three site checkers and the demo server"
+    say "The first build takes about a minute (more on a small or busy machine); later ones, seconds."
+    cmake --build --preset default -j "$(nproc)" \
+        --target site_checker_v0 site_checker_v1 site_checker_v2 sitecheck_demo_server
+}
+
+# Starts the demo server with its CA in build/demo/ and picks the sites to check.
+serve() {
+    . scripts/lib/demo_server.sh
+    start_demo_server build/demo
+    cafile=build/demo/ca.pem
+    urls=("$https/" "$https/newsletter" "$https/truncated")
+    heading "4. The demo server: build/bin/sitecheck_demo_server, on 127.0.0.1 (--help lists its pages)"
+    say "Its certificate authority, made at start-up, is $cafile; --cafile makes a checker trust it."
+    say "The sites to check:"
+    say "  ${urls[0]}            a page like the tutorial's first site"
+    say "  ${urls[1]}  a page like its second"
+    say "  ${urls[2]}   fails on purpose: it promises 1000 bytes and sends 20"
+}
+
+# Runs one program under a heading, showing the command as it can be typed again.
+#   run TITLE PROGRAM [ARG...]
+run() {
+    local title=$1 status=0
+    shift
+    heading "$title"
+    say "\$ $*"
+    "$@" || status=$?
+    case "$status" in
+        0) say "exit status 0: every site answered" ;;
+        1) say "exit status 1: a check failed (the /truncated site fails on purpose)" ;;
+        *) say "exit status $status" ;;
+    esac
+}
+
+# The Python that has aiohttp: Debian's python3 first, where python3-aiohttp installs it.
+python_with_aiohttp() {
+    local python
+    for python in /usr/bin/python3 python3; do
+        if "$python" -c 'import aiohttp' 2>/dev/null; then
+            say "$python"
+            return
+        fi
+    done
+    say "no python3 can import aiohttp: run scripts/setup.sh, which installs python3-aiohttp" >&2
+    exit 1
+}
+
+finish() {
+    heading "Done"
+    say "To run a command above again, start the server in another terminal on the same ports:"
+    say "    build/bin/sitecheck_demo_server --dir build/demo --port ${https##*:} --http-port ${http##*:}"
+    say "Then read docs/README.md; scripts/demo.sh v1 --trace shows each step of each check."
+}
+
+# scripts/demo.sh: the four runs, one after another.
+demo_all() {
+    prepare
+    serve
+    say
+    say "Each version prints the same report, as the tutorial's scripts do (lines of sites checked"
+    say "at once come in the order things happen). What changes from one version to the next is"
+    say "how the code closes the session, not what the program prints."
+    run "v0_plain: the session opened and closed by hand in check() (docs/v0_plain.md)" \
+        build/bin/site_checker_v0 --cafile "$cafile" "${urls[@]}"
+    run "v1_context_manager: AsyncSession and async_with() (docs/v1_context_manager.md)" \
+        build/bin/site_checker_v1 --cafile "$cafile" "${urls[@]}"
+    run "v2_dual_sync_async: one Session, used with async_with() (docs/v2_dual_sync_async.md)" \
+        build/bin/site_checker_v2 --cafile "$cafile" "${urls[@]}"
+    run "v2_dual_sync_async --sync: the same Session with with(), one site after another" \
+        build/bin/site_checker_v2 --sync --cafile "$cafile" "${urls[@]}"
+    finish
+}
+
+# scripts/demo.sh vN [OPTION...]: one version, with the options given.
+demo_one() {
+    local version=$1
+    shift
+    prepare
+    serve
+    run "site_checker_$version" build/bin/site_checker_"$version" --cafile "$cafile" "$@" "${urls[@]}"
+    finish
+}
+
+# scripts/demo.sh --python: each version's Python, then its C++, on the same sites.
+demo_python() {
+    local python folder version
+    python=$(python_with_aiohttp)
+    prepare
+    serve
+    for folder in v0_plain v1_context_manager v2_dual_sync_async; do
+        version=${folder%%_*}
+        run "$folder in Python (the tutorial's code)" \
+            "$python" "$folder/site_checker.py" --cafile "$cafile" "${urls[@]}"
+        run "$folder in C++" build/bin/site_checker_"$version" --cafile "$cafile" "${urls[@]}"
+    done
+    run "v2_dual_sync_async --sync in Python" \
+        "$python" v2_dual_sync_async/site_checker.py --sync --cafile "$cafile" "${urls[@]}"
+    run "v2_dual_sync_async --sync in C++" \
+        build/bin/site_checker_v2 --sync --cafile "$cafile" "${urls[@]}"
+    say
+    say "The error lines differ in wording (aiohttp's messages and ours); the test"
+    say "\`ctest --test-dir build -L python\` checks that the rest agrees, site by site."
+    finish
+}
+
+case "${1:-}" in
+    "") demo_all ;;
+    v0 | v1 | v2) demo_one "$@" ;;
+    --interrupt) exec scripts/interrupt.sh ;;  # Ctrl-C under v0 and v1: who closes its session?
+    --python) demo_python ;;
+    -h | --help) sed -n '2,7s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    *) usage ;;
+esac

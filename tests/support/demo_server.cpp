@@ -1,19 +1,23 @@
-// sitecheck_demo_server [--dir DIR]
-// Starts an HTTP and an HTTPS test server on 127.0.0.1 with a CA made at run
-// time, prints "ca <path>", "http <base url>", "https <base url>" and runs
-// until SIGINT or SIGTERM.
+// sitecheck_demo_server: an HTTP and an HTTPS server on 127.0.0.1 for trying the site checkers
+// without the internet (scripts/demo.sh starts it). Its certificate authority is made at start-up
+// and written to DIR/ca.pem, the file to pass to --cafile. `--help` lists the pages.
 
 #include "support/ca.hpp"
 #include "support/server.hpp"
 
+#include <cerrno>
+#include <chrono>
+#include <charconv>
 #include <csignal>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <pthread.h>
@@ -21,24 +25,100 @@
 
 namespace {
 
-void usage(std::ostream& out) { out << "usage: sitecheck_demo_server [--dir DIR]\n"; }
+constexpr std::string_view kUsage = R"(usage: sitecheck_demo_server [--dir DIR] [--port PORT] [--http-port PORT]
+
+Serves HTTPS and HTTP on 127.0.0.1 until Ctrl-C or SIGTERM, and prints three lines:
+  ca    DIR/ca.pem, the certificate authority made at start-up (pass it to --cafile)
+  http  http://localhost:PORT
+  https https://localhost:PORT
+
+Options:
+  --dir DIR         where ca.pem is written (default: a new temporary folder, removed at exit;
+                    a DIR given here is kept, and ca.pem is rewritten at each start)
+  --port PORT       the HTTPS port (default: any free port)
+  --http-port PORT  the HTTP port (default: any free port)
+
+Pages, on both servers:
+  /  /newsletter      two pages like the tutorial's sites: 200, <!doctype html>; the page
+                      follows its status a quarter of a second later, so that checks overlap
+                      as they do over the internet
+  /redirect/N         N redirects (302) before a page
+  /status/CODE        a page with that status, e.g. /status/404
+  /gzip  /deflate     a compressed page
+  /utf8  /latin1      text in another script or charset
+  /chunked            a page sent in chunks
+  /big/N              a page of N bytes
+Pages that fail, or never finish:
+  /truncated          announces 1000 bytes, sends 20, closes: "response body ended early"
+  /hang               reads the request and never answers (the check's --timeout ends it)
+  /stall-body         sends the status and 20 bytes of the body, then nothing, never closing
+  /endless            an endless chunked body, as fast as the client reads
+Anything else answers 404.
+)";
+
+// Pages shaped like the front pages of the tutorial's two sites: the doctype, then a blank line,
+// so the first 17 characters stripped read `<!doctype html>`, as in the tutorial's output.
+const std::map<std::string, std::string> kPages = {
+    {"/",
+     "<!doctype html>\n\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>Python tutorials</title></head>\n"
+     "<body><h1>Python tutorials</h1><p>A demo page served on this machine.</p></body>\n</html>\n"},
+    {"/newsletter",
+     "<!doctype html>\n\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>A weekly Python newsletter</title>"
+     "</head>\n<body><h1>A weekly Python newsletter</h1><p>A demo page served on this machine.</p></body>\n</html>\n"},
+};
+
+std::optional<unsigned short> parse_port(std::string_view text) {
+    unsigned short port = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
+    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return port;
+}
+
+// "--name VALUE" or "--name=VALUE": the value, advancing i past it; nullopt if arg is another option.
+std::optional<std::string> option_value(std::string_view name, int& i, int argc, char** argv, bool& missing) {
+    const std::string_view arg = argv[i];
+    if (arg == name) {
+        if (i + 1 >= argc) {
+            missing = true;
+            return std::nullopt;
+        }
+        return std::string(argv[++i]);
+    }
+    if (arg.size() > name.size() && arg.substr(0, name.size()) == name && arg[name.size()] == '=')
+        return std::string(arg.substr(name.size() + 1));
+    return std::nullopt;
+}
+
+int usage_error(const std::string& message) {
+    std::cerr << "sitecheck_demo_server: " << message << "\n" << kUsage.substr(0, kUsage.find('\n') + 1);
+    return 2;
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
     std::string dir;
+    unsigned short https_port = 0;
+    unsigned short http_port = 0;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
-        if (arg == "--dir" && i + 1 < argc) {
-            dir = argv[++i];
-        } else if (arg.rfind("--dir=", 0) == 0) {
-            dir = arg.substr(6);
-        } else if (arg == "--help" || arg == "-h") {
-            usage(std::cout);
+        bool missing = false;
+        if (arg == "--help" || arg == "-h") {
+            std::cout << kUsage;
             return 0;
+        }
+        if (auto value = option_value("--dir", i, argc, argv, missing)) {
+            dir = *value;
+        } else if (auto value = option_value("--port", i, argc, argv, missing)) {
+            auto port = parse_port(*value);
+            if (!port) return usage_error("--port wants a number from 0 to 65535, not '" + *value + "'");
+            https_port = *port;
+        } else if (auto value = option_value("--http-port", i, argc, argv, missing)) {
+            auto port = parse_port(*value);
+            if (!port) return usage_error("--http-port wants a number from 0 to 65535, not '" + *value + "'");
+            http_port = *port;
         } else {
-            usage(std::cerr);
-            return 2;
+            return usage_error(missing ? arg + " needs a value" : "unknown argument '" + arg + "'");
         }
     }
 
@@ -80,17 +160,19 @@ int main(int argc, char** argv) {
             }
         }
 
-        testsupport::ServerOptions plain_opts;
-        testsupport::ServerOptions tls_opts;
-        tls_opts.tls = ca.issue({"localhost"}, {"127.0.0.1", "::1"});
+        const std::chrono::milliseconds delay(250);
+        testsupport::ServerOptions plain_opts{
+            .tls = std::nullopt, .port = http_port, .pages = kPages, .page_delay = delay};
+        testsupport::ServerOptions tls_opts{.tls = ca.issue({"localhost"}, {"127.0.0.1", "::1"}),
+                                            .port = https_port,
+                                            .pages = kPages,
+                                            .page_delay = delay};
         testsupport::LoopbackServer http(plain_opts);
         testsupport::LoopbackServer https(tls_opts);
 
         std::cout << "ca " << ca_path << "\n"
-                  << "http " << http.url_for_host("localhost", "").substr(0, http.url_for_host("localhost", "").size() - 1)
-                  << "\n"
-                  << "https " << https.url_for_host("localhost", "").substr(0, https.url_for_host("localhost", "").size() - 1)
-                  << "\n"
+                  << "http http://localhost:" << http.port() << "\n"
+                  << "https https://localhost:" << https.port() << "\n"
                   << std::flush;
 
         int sig = 0;

@@ -19,6 +19,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -490,6 +491,17 @@ struct LoopbackServer::Impl {
             return std::nullopt;
         };
 
+        if (auto page = opts.pages.find(path); page != opts.pages.end()) {
+            if (opts.page_delay.count() == 0) co_return co_await simple(st, req, ok, page->second);
+            Head h;
+            h.content_length = page->second.size();
+            h.close = !req.keep_alive;
+            co_await write(st, render(h));
+            asio::steady_timer pause(co_await asio::this_coro::executor, opts.page_delay);
+            co_await pause.async_wait(use_awaitable);
+            co_await write(st, page->second);
+            co_return h.close ? Next::Close : Next::KeepAlive;
+        }
         if (path == "/" || path == "/ok") {
             co_return co_await simple(st, req, ok, kOkBody);
         }
@@ -746,7 +758,7 @@ LoopbackServer::LoopbackServer(ServerOptions options) : impl_(std::make_unique<I
     }
     const auto address = m.opts.family == Family::V4 ? asio::ip::address(asio::ip::address_v4::loopback())
                                                      : asio::ip::address(asio::ip::address_v6::loopback());
-    const tcp::endpoint ep(address, 0);
+    const tcp::endpoint ep(address, m.opts.port);
     m.acceptor.open(ep.protocol());
     m.acceptor.set_option(tcp::acceptor::reuse_address(true));
     if (m.opts.family == Family::V6) m.acceptor.set_option(asio::ip::v6_only(true));

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,9 @@ struct ServerOptions {
     Family family = Family::V4;
     std::optional<TestCA::Leaf> tls;  // nullopt = plain HTTP
     Behaviour behaviour = Behaviour::Http;
+    unsigned short port = 0;                   // 0: a free port chosen by the system
+    std::map<std::string, std::string> pages = {};  // path -> body of a 200 text/html page
+    std::chrono::milliseconds page_delay{0};        // between a page's head and its body
 };
 
 class LoopbackServer {
