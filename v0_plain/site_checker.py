@@ -1,0 +1,51 @@
+"""site_checker v0 in Python: the session opened and closed inline, by aiohttp's own context managers.
+
+The program that site_checker.cpp ports, written for this repository after the tutorial's
+listing. It runs on Debian's python3-aiohttp (scripts/setup.sh installs it):
+
+    python3 v0_plain/site_checker.py [--cafile FILE] [URL ...]
+"""
+import argparse
+import asyncio
+import ssl
+import sys
+
+import aiohttp
+
+# The system's roots, and --cafile's too: what the C++ programs trust.
+SSL_CONTEXT = ssl.create_default_context()
+
+
+async def check(url):
+    async with aiohttp.ClientSession() as session:
+        async with session.get(url, ssl=SSL_CONTEXT) as response:
+            print(f"{url}: status -> {response.status}")
+            html = await response.text()
+            print(f"{url}: type -> {html[:17].strip()}")
+
+
+async def reported(url, check):
+    # sitecheck::reported() in the C++: a failing check prints one line and stops no other.
+    # (The tutorial's plain gather() would leave main() at the first failure.)
+    try:
+        await check
+        return True
+    except Exception as error:
+        print(f"{url}: error -> {str(error) or type(error).__name__}", file=sys.stderr)
+        return False
+
+
+async def main(urls):
+    results = await asyncio.gather(*(reported(url, check(url)) for url in urls))
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cafile", help="trust this PEM bundle as well as the system's roots")
+    parser.add_argument("urls", nargs="*", metavar="URL",
+                        default=["https://realpython.com", "https://pycoders.com"])
+    args = parser.parse_args()
+    if args.cafile:
+        SSL_CONTEXT.load_verify_locations(args.cafile)
+    sys.exit(asyncio.run(main(args.urls)))

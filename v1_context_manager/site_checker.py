@@ -1,0 +1,68 @@
+"""site_checker v1 in Python: a custom asynchronous context manager closes the session.
+
+The program that site_checker.cpp ports: the tutorial's AsyncSession, written for this
+repository after the tutorial's listing. It runs on Debian's python3-aiohttp:
+
+    python3 v1_context_manager/site_checker.py [--cafile FILE] [URL ...]
+"""
+import argparse
+import asyncio
+import ssl
+import sys
+
+import aiohttp
+
+# The system's roots, and --cafile's too: what the C++ programs trust.
+SSL_CONTEXT = ssl.create_default_context()
+
+
+class AsyncSession:
+    def __init__(self, url):
+        self._url = url
+
+    async def __aenter__(self):
+        self.session = aiohttp.ClientSession()
+        try:
+            response = await self.session.get(self._url, ssl=SSL_CONTEXT)
+        except BaseException:
+            # __aexit__ is not called when __aenter__ raises: close here what was opened here.
+            await self.session.close()
+            raise
+        return response
+
+    async def __aexit__(self, exc_type, exc_value, exc_tb):
+        await self.session.close()
+
+
+async def check(url):
+    async with AsyncSession(url) as response:
+        print(f"{url}: status -> {response.status}")
+        html = await response.text()
+        print(f"{url}: type -> {html[:17].strip()}")
+
+
+async def reported(url, check):
+    # sitecheck::reported() in the C++: a failing check prints one line and stops no other.
+    # (The tutorial's plain gather() would leave main() at the first failure.)
+    try:
+        await check
+        return True
+    except Exception as error:
+        print(f"{url}: error -> {str(error) or type(error).__name__}", file=sys.stderr)
+        return False
+
+
+async def main(urls):
+    results = await asyncio.gather(*(reported(url, check(url)) for url in urls))
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cafile", help="trust this PEM bundle as well as the system's roots")
+    parser.add_argument("urls", nargs="*", metavar="URL",
+                        default=["https://realpython.com", "https://pycoders.com"])
+    args = parser.parse_args()
+    if args.cafile:
+        SSL_CONTEXT.load_verify_locations(args.cafile)
+    sys.exit(asyncio.run(main(args.urls)))
