@@ -19,13 +19,13 @@ usage() {
 
 # Set-up, configure, build: each step says what it does, the build shows its progress.
 prepare() {
-    say "scripts/demo.sh: build the site checkers, start a demo server on this machine, check its pages."
-    heading "1. Set-up: scripts/setup.sh installs the Debian packages that are missing (none, usually)"
+    say "scripts/demo.sh: build the site checkers, start a demo server here, check its pages."
+    heading "1. Set-up: scripts/setup.sh installs the Debian packages that are missing, if any"
     scripts/setup.sh
     heading "2. Configure: cmake --preset default (a Release build in build/)"
     cmake --preset default --log-level=WARNING >/dev/null
     heading "3. Build: the three site checkers and the demo server"
-    say "The first build takes about a minute (more on a small or busy machine); later ones, seconds."
+    say "The first build takes about a minute (more on a small or busy machine); later, seconds."
     cmake --build --preset default -j "$(nproc)" \
         --target site_checker_v0 site_checker_v1 site_checker_v2 sitecheck_demo_server
 }
@@ -36,8 +36,9 @@ serve() {
     start_demo_server build/demo
     cafile=build/demo/ca.pem
     urls=("$https/" "$https/newsletter" "$https/truncated")
-    heading "4. The demo server: build/bin/sitecheck_demo_server, on 127.0.0.1 (--help lists its pages)"
-    say "Its certificate authority, made at start-up, is $cafile; --cafile makes a checker trust it."
+    heading "4. The demo server: build/bin/sitecheck_demo_server on 127.0.0.1"
+    say "(\`build/bin/sitecheck_demo_server --help\` lists its pages.) Its certificate authority,"
+    say "made at start-up, is $cafile; --cafile makes a checker trust it."
     say "The sites to check:"
     say "  ${urls[0]}            a page like the tutorial's first site"
     say "  ${urls[1]}  a page like its second"
@@ -104,11 +105,13 @@ demo_one() {
     shift
     prepare
     serve
-    run "site_checker_$version" build/bin/site_checker_"$version" --cafile "$cafile" "$@" "${urls[@]}"
+    run "site_checker_$version${*:+ $*}" \
+        build/bin/site_checker_"$version" --cafile "$cafile" "$@" "${urls[@]}"
     finish
 }
 
-# scripts/demo.sh --python: each version's Python, then its C++, on the same sites.
+# scripts/demo.sh --python: each version's Python, then its C++, on the same sites. (python -u:
+# lines in the order they happen, even through a pipe.)
 demo_python() {
     local python folder version
     python=$(python_with_aiohttp)
@@ -116,12 +119,12 @@ demo_python() {
     serve
     for folder in v0_plain v1_context_manager v2_dual_sync_async; do
         version=${folder%%_*}
-        run "$folder in Python (the tutorial's code)" \
-            "$python" "$folder/site_checker.py" --cafile "$cafile" "${urls[@]}"
+        run "$folder in Python: the program its C++ ports" \
+            "$python" -u "$folder/site_checker.py" --cafile "$cafile" "${urls[@]}"
         run "$folder in C++" build/bin/site_checker_"$version" --cafile "$cafile" "${urls[@]}"
     done
     run "v2_dual_sync_async --sync in Python" \
-        "$python" v2_dual_sync_async/site_checker.py --sync --cafile "$cafile" "${urls[@]}"
+        "$python" -u v2_dual_sync_async/site_checker.py --sync --cafile "$cafile" "${urls[@]}"
     run "v2_dual_sync_async --sync in C++" \
         build/bin/site_checker_v2 --sync --cafile "$cafile" "${urls[@]}"
     say
@@ -130,6 +133,8 @@ demo_python() {
     finish
 }
 
+# Each mode is a function above: prepare (set-up and build), serve (the demo server and its
+# sites), then its runs, each under a heading.
 case "${1:-}" in
     "") demo_all ;;
     v0 | v1 | v2) demo_one "$@" ;;

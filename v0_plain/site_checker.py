@@ -1,4 +1,4 @@
-"""site_checker v0 in Python: the session opened and closed inline, by aiohttp's own context managers.
+"""site_checker v0 in Python: the session opened and closed inline, by aiohttp's context managers.
 
 The program that site_checker.cpp ports, written for this repository after the tutorial's
 listing. It runs on Debian's python3-aiohttp (scripts/setup.sh installs it):

@@ -50,7 +50,8 @@ class Session:
         # and __exit__ keep using. (asyncio.run() would close its loop after each call.)
         self._loop = asyncio.new_event_loop()
         try:
-            return Session.BlockingResponse(self._loop, self._loop.run_until_complete(self.__aenter__()))
+            response = self._loop.run_until_complete(self.__aenter__())
+            return Session.BlockingResponse(self._loop, response)
         except BaseException:
             self._loop.close()
             raise
@@ -104,7 +105,8 @@ async def main(urls):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sync", action="store_true", help="check one site after another, with `with`")
+    parser.add_argument("--sync", action="store_true",
+                        help="check one site after another, with `with`")
     parser.add_argument("--cafile", help="trust this PEM bundle as well as the system's roots")
     parser.add_argument("urls", nargs="*", metavar="URL",
                         default=["https://realpython.com", "https://pycoders.com"])

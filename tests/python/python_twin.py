@@ -23,7 +23,7 @@ def python_with_aiohttp():
             probe = subprocess.run([python, "-c", "import aiohttp"], capture_output=True)
             if probe.returncode == 0:
                 return python
-    sys.exit("no python3 that can import aiohttp: run scripts/setup.sh (it installs python3-aiohttp)")
+    sys.exit("no python3 can import aiohttp: run scripts/setup.sh (it installs python3-aiohttp)")
 
 
 def start_server(binary, folder):
@@ -121,7 +121,8 @@ def main():
         problems.append("with --sync, stdout differs in order")
     # The comparison means something only if both sides did real work on both kinds of site.
     if cpp_records[urls[0]] != ["status -> 200", "type -> <!doctype html>"]:
-        problems.append(f"{urls[0]}: expected status 200 and type <!doctype html>, got {cpp_records[urls[0]]}")
+        got = cpp_records[urls[0]]
+        problems.append(f"{urls[0]}: expected status 200 and <!doctype html>, got {got}")
     if not cpp_failed:
         problems.append("no site failed: the error path was not compared")
 
