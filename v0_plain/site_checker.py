@@ -1,7 +1,7 @@
 """site_checker v0 in Python: the session opened and closed inline, by aiohttp's context managers.
 
-The program that site_checker.cpp ports, written for this repository after the tutorial's
-listing. It runs on Debian's python3-aiohttp (scripts/setup.sh installs it):
+The program that site_checker.cpp beside it ports, written for this repository after the
+tutorial. It runs on Debian's python3-aiohttp (scripts/setup.sh installs it):
 
     python3 v0_plain/site_checker.py [--cafile FILE] [URL ...]
 """

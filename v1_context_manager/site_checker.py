@@ -1,7 +1,7 @@
 """site_checker v1 in Python: a custom asynchronous context manager closes the session.
 
-The program that site_checker.cpp ports: the tutorial's AsyncSession, written for this
-repository after the tutorial's listing. It runs on Debian's python3-aiohttp:
+The program that site_checker.cpp beside it ports, written for this repository after the
+tutorial. It runs on Debian's python3-aiohttp (scripts/setup.sh installs it):
 
     python3 v1_context_manager/site_checker.py [--cafile FILE] [URL ...]
 """

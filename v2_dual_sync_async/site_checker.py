@@ -1,8 +1,10 @@
 """site_checker v2 in Python: one class, both protocols, usable with `with` and `async with`.
 
-The program that site_checker.cpp ports: the tutorial's last advice, all four methods on one
-class, written for this repository. The blocking pair runs the coroutines on an event loop of
-the Session's own, as the C++ does. It runs on Debian's python3-aiohttp:
+The tutorial's last advice, all four methods on one class. The blocking pair runs the
+coroutines on an event loop of the Session's own, as the C++ does.
+
+The program that site_checker.cpp beside it ports, written for this repository after the
+tutorial. It runs on Debian's python3-aiohttp (scripts/setup.sh installs it):
 
     python3 v2_dual_sync_async/site_checker.py [--sync] [--cafile FILE] [URL ...]
 """
