@@ -35,12 +35,12 @@ serve() {
     . scripts/lib/demo_server.sh
     start_demo_server build/demo
     cafile=build/demo/ca.pem
-    urls=("$https/" "$https/newsletter" "$https/truncated")
+    urls=("$https/tutorials" "$https/newsletter" "$https/truncated")
     heading "4. The demo server: build/bin/sitecheck_demo_server on 127.0.0.1"
     say "(\`build/bin/sitecheck_demo_server --help\` lists its pages.) Its certificate authority,"
     say "made at start-up, is $cafile; --cafile makes a checker trust it."
     say "The sites to check:"
-    say "  ${urls[0]}            a page like the tutorial's first site"
+    say "  ${urls[0]}   a page like the tutorial's first site"
     say "  ${urls[1]}  a page like its second"
     say "  ${urls[2]}   fails on purpose: it promises 1000 bytes and sends 20"
 }

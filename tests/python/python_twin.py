@@ -83,7 +83,7 @@ def main():
         try:
             https, http = base["https"], base["http"]
             urls = [
-                f"{https}/",                 # the demo's pages: 200, <!doctype html>
+                f"{https}/tutorials",        # the demo's pages: 200, <!doctype html>
                 f"{https}/newsletter",
                 f"{http}/redirect/2",        # followed to the page
                 f"{https}/status/404",       # an answer, not a failure

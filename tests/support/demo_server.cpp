@@ -39,9 +39,10 @@ Options:
   --http-port PORT  the HTTP port (default: any free port)
 
 Pages, on both servers:
-  /  /newsletter      two pages like the tutorial's sites: 200, <!doctype html>; the page
-                      follows its status a quarter of a second later, so that checks overlap
-                      as they do over the internet
+  /tutorials          two pages like the tutorial's sites: 200, <!doctype html>; the page
+  /newsletter         follows its status a quarter of a second later, so that checks
+                      overlap as they do over the internet
+  /                   a short page at once: 200, <!doctype html>\n<html>...
   /redirect/N         N redirects (302) before a page
   /status/CODE        a page with that status, e.g. /status/404
   /gzip  /deflate     a compressed page
@@ -59,7 +60,7 @@ Anything else answers 404.
 // Pages shaped like the front pages of the tutorial's two sites: the doctype, then a blank line,
 // so the first 17 characters stripped read `<!doctype html>`, as in the tutorial's output.
 const std::map<std::string, std::string> kPages = {
-    {"/",
+    {"/tutorials",
      "<!doctype html>\n\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>Python tutorials</title></head>\n"
      "<body><h1>Python tutorials</h1><p>A demo page served on this machine.</p></body>\n</html>\n"},
     {"/newsletter",
