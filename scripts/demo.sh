@@ -140,6 +140,6 @@ case "${1:-}" in
     v0 | v1 | v2) demo_one "$@" ;;
     --interrupt) exec scripts/interrupt.sh ;;  # Ctrl-C under v0 and v1: who closes its session?
     --python) demo_python ;;
-    -h | --help) sed -n '2,7s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
     *) usage ;;
 esac
