@@ -13,7 +13,7 @@ say() { printf '%s\n' "$*"; }
 heading() { printf '\n== %s\n' "$*"; }
 
 usage() {
-    say "usage: scripts/demo.sh [v0|v1|v2 [OPTION...]] | --python | --help" >&2
+    say "usage: scripts/demo.sh [v0|v1|v2 [OPTION...]] | --interrupt | --python | --help" >&2
     exit 2
 }
 
