@@ -6,12 +6,15 @@
 namespace testsupport {
 namespace {
 
+// A port with nobody listening, kept that way for the whole run: the socket stays bound but never
+// listens, so a connection to it is refused and no server started later can take the port.
 unsigned short unused_port()
 {
-    // Bind to port 0 and close again: nothing listens there for the rest of the run.
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::acceptor acceptor(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-    return acceptor.local_endpoint().port();
+    static boost::asio::io_context io;
+    static boost::asio::ip::tcp::socket holder(io);
+    holder.open(boost::asio::ip::tcp::v4());
+    holder.bind({boost::asio::ip::make_address("127.0.0.1"), 0});
+    return holder.local_endpoint().port();
 }
 
 } // namespace
