@@ -20,7 +20,7 @@ namespace {
 testsupport::ProgramResult run(const Program& p, std::vector<std::string> urls)
 {
     std::vector<std::string> args = p.extra;
-    args.insert(args.end(), {"--timeout", "1", "--cafile", servers().ca.ca_file()});
+    args.insert(args.end(), {"--timeout", "3", "--cafile", servers().ca.ca_file()});
     args.insert(args.end(), urls.begin(), urls.end());
     return testsupport::run_program(p.path, args);
 }
