@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 packages=(g++ cmake libboost1.81-dev libboost-url1.81-dev libssl-dev zlib1g-dev libgtest-dev)
 # Each version's site_checker.py, and the test that compares it with the C++, run on aiohttp.
 packages+=(python3-aiohttp)
+# International host names go through IDNA with libidn2, found by pkg-config.
+packages+=(pkg-config libidn2-dev)
 # The docs test (tests/docs) renders the pages in Debian's chromium, with the fonts it measures.
 packages+=(chromium fonts-liberation)
 # Node.js runs that test; a node installed some other way (with its own npm) is used as it is.

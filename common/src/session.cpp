@@ -4,6 +4,8 @@
 #include "sitecheck/session.hpp"
 
 #include "connection_slots.hpp"
+#include "happy_eyeballs.hpp"
+#include "name_lookup.hpp"
 #include "response_reader.hpp"
 #include "sitecheck/errors.hpp"
 #include "sitecheck/report.hpp"
@@ -80,6 +82,14 @@ bool is_redirect(int status)
     return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
+// "127.0.0.1:8080", "[::1]:8080"
+std::string address_text(const tcp::endpoint& endpoint)
+{
+    const auto address = endpoint.address().to_string();
+    const auto port = std::to_string(endpoint.port());
+    return endpoint.address().is_v6() ? "[" + address + "]:" + port : address + ":" + port;
+}
+
 std::string openssl_reason(const error_code& ec)
 {
     const char* reason = ERR_reason_error_string(static_cast<unsigned long>(ec.value()));
@@ -136,6 +146,7 @@ struct Connection {
     std::optional<detail::ResponseReader> reader;
     bool body_read = false;
     bool session_closed = false; // by close() or the destructor: a Response can outlive both
+    bool response_begun = false; // a byte of the response to the last request has arrived
 
     bool is_open() const { return plain || tls; }
     beast::tcp_stream& lowest() { return tls ? tls->next_layer() : *plain; }
@@ -143,6 +154,7 @@ struct Connection {
     [[noreturn]] void fail(const error_code& ec, Phase phase) const;
     awaitable<void> connect(const Target& to);
     awaitable<void> send_request();
+    awaitable<bool> exchange(bool reused);
     awaitable<void> read_head();
     awaitable<void> read_body();
     awaitable<void> close();
@@ -205,23 +217,15 @@ awaitable<void> Connection::connect(const Target& to)
     using namespace asio::experimental::awaitable_operators;
     target = to;
 
-    tcp::resolver::results_type endpoints;
+    // Lookups on their own threads and Happy Eyeballs: name_lookup.cpp, happy_eyeballs.cpp.
+    std::vector<tcp::endpoint> endpoints;
     error_code ec;
     if (target.host_is_ip) {
-        // An IP literal needs no resolver.
-        endpoints = tcp::resolver::results_type::create(
-            tcp::endpoint(asio::ip::make_address(target.host), static_cast<unsigned short>(std::stoi(target.port))),
-            target.host, target.port);
+        // An IP literal needs no lookup.
+        endpoints.emplace_back(asio::ip::make_address(target.host),
+                               static_cast<unsigned short>(std::stoi(target.port)));
     } else {
-        tcp::resolver resolver(executor);
-        asio::steady_timer timer(executor, deadline);
-        auto raced = co_await (resolver.async_resolve(target.host, target.port, use_tuple) ||
-                               timer.async_wait(use_tuple));
-        if (raced.index() == 1)
-            fail(std::get<1>(raced) == std::tuple{error_code{}} ? beast::error::timeout
-                                                                  : std::get<0>(std::get<1>(raced)),
-                 Phase::resolve);
-        std::tie(ec, endpoints) = std::get<0>(raced);
+        std::tie(ec, endpoints) = co_await look_up(target.host, target.port, deadline);
         if (ec)
             fail(ec, Phase::resolve);
     }
@@ -229,13 +233,12 @@ awaitable<void> Connection::connect(const Target& to)
     slot.emplace();
     if (!co_await ConnectionSlot::acquire(*slot, deadline))
         fail(beast::error::timeout, Phase::connect);
-    beast::tcp_stream stream(executor);
-    stream.expires_at(deadline);
-    std::tie(ec, std::ignore) = co_await stream.async_connect(endpoints, use_tuple);
-    if (ec)
-        fail(ec, Phase::connect);
+    Connected connected = co_await connect_happily(endpoints, deadline);
+    if (connected.error)
+        fail(connected.error, Phase::connect);
+    beast::tcp_stream stream(std::move(connected.socket));
     stream.socket().set_option(tcp::no_delay(true), ec);
-    trace(url, "connected " + target.host_header);
+    trace(url, "connected " + address_text(connected.winner));
 
     if (!target.tls) {
         plain.emplace(std::move(stream));
@@ -262,8 +265,10 @@ awaitable<void> Connection::connect(const Target& to)
 awaitable<void> Connection::send_request()
 {
     std::string request = "GET " + target.target + " HTTP/1.1\r\nHost: " + target.host_header +
+                          (target.authorization.empty() ? "" : "\r\nAuthorization: " + target.authorization) +
                           "\r\nUser-Agent: sitecheck/" SITECHECK_VERSION
                           "\r\nAccept: */*\r\nAccept-Encoding: gzip, deflate\r\n\r\n";
+    response_begun = end > begin;
     lowest().expires_at(deadline);
     error_code ec;
     if (tls) {
@@ -276,6 +281,23 @@ awaitable<void> Connection::send_request()
         fail(ec, Phase::head);
     reader.emplace();
     body_read = false;
+}
+
+// Sends the request and reads the response's head. A server may close a kept-alive connection
+// just as the next request goes out; a GET is then safe to send again (RFC 9112 section
+// 9.3.1), so on a reused connection that failed before any byte of the response, this
+// returns false and the caller retries once on a new connection.
+awaitable<bool> Connection::exchange(bool reused)
+{
+    try {
+        co_await send_request();
+        co_await read_head();
+        co_return true;
+    } catch (const CheckError&) {
+        if (!reused || response_begun || std::chrono::steady_clock::now() >= deadline)
+            throw;
+    }
+    co_return false;
 }
 
 awaitable<std::size_t> Connection::read_some(Phase phase)
@@ -308,6 +330,7 @@ awaitable<std::size_t> Connection::read_some(Phase phase)
         std::tie(ec, n) = co_await plain->async_read_some(space, use_tuple);
     }
     end += n;
+    response_begun = response_begun || n > 0;
     if (ec == asio::error::eof || (ec == ssl::error::stream_truncated)) {
         // The peer closed: a body delimited by the close ends here; anything else was cut short.
         reader->feed_eof(ec);
@@ -494,13 +517,19 @@ awaitable<Response> ClientSession::get(std::string url)
     trace(url, "open");
     Target target = parse_url(url);
     for (int redirects = 0;; ++redirects) {
-        if (!c.is_open() || !c.target.same_origin(target)) {
+        const bool reused = c.is_open() && c.target.same_origin(target);
+        if (!reused) {
             co_await c.close();
             co_await c.connect(target);
         }
         c.target = target;
-        co_await c.send_request();
-        co_await c.read_head();
+        if (!co_await c.exchange(reused)) {
+            trace(url, "retry on a new connection");
+            co_await c.close();
+            co_await c.connect(target);
+            c.target = target;
+            co_await c.exchange(false);
+        }
         const int status = c.reader->status();
         if (!is_redirect(status) || c.reader->location().empty()) {
             trace(url, "status " + std::to_string(status));

@@ -5,8 +5,12 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 
+#include <idn2.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <memory>
 
 namespace sitecheck {
 namespace urls = boost::urls;
@@ -21,10 +25,8 @@ std::string lower(std::string s)
 
 // A host name that can go to the resolver, into SNI and into the Host header: the characters
 // RFC 3986 allows in a reg-name unencoded (unreserved and sub-delims), none of them a space or a
-// control. The host arrives percent-decoded, so this also refuses what "%23" or "%C3%A4" stood
-// for: a '#' or '`' would make Target::url unparseable or name another host, and a non-ASCII
-// name would need IDNA, which this checker does not do (the raw "http://exämple.com/" is not a
-// valid URL either).
+// control. The host arrives percent-decoded and through IDNA, so this also refuses what "%23"
+// stood for: a '#' or '`' would make Target::url unparseable or name another host.
 bool plausible_host_name(std::string_view host)
 {
     constexpr std::string_view punctuation = "-._~!$&'()*+,;=";
@@ -32,6 +34,36 @@ bool plausible_host_name(std::string_view host)
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                punctuation.find(static_cast<char>(c)) != std::string_view::npos;
     });
+}
+
+// A host name as the resolver, SNI and the certificate check need it: an international name
+// ("bücher.example") becomes its A-label ("xn--bcher-kva.example") by IDNA's UTS #46
+// processing, non-transitional as browsers and curl do; an ASCII name is left as it is.
+std::string ascii_host_name(const std::string& host)
+{
+    if (std::ranges::all_of(host, [](unsigned char c) { return c < 0x80; }))
+        return host;
+    char* ascii = nullptr;
+    if (idn2_to_ascii_8z(host.c_str(), &ascii, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) != IDN2_OK)
+        throw CheckError("not a valid URL");
+    const std::unique_ptr<char, decltype(&idn2_free)> owned(ascii, &idn2_free);
+    return ascii;
+}
+
+// "user:password" as an Authorization header value for Basic authentication (RFC 7617).
+std::string basic_authorization(std::string_view credentials)
+{
+    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out = "Basic ";
+    for (std::size_t i = 0; i < credentials.size(); i += 3) {
+        std::uint32_t group = 0;
+        const std::size_t n = std::min<std::size_t>(3, credentials.size() - i);
+        for (std::size_t k = 0; k < 3; ++k)
+            group = group << 8 | (k < n ? static_cast<unsigned char>(credentials[i + k]) : 0u);
+        for (std::size_t k = 0; k < 4; ++k)
+            out += k <= n ? alphabet[(group >> (18 - 6 * k)) & 0x3f] : '=';
+    }
+    return out;
 }
 
 Target to_target(const urls::url_view_base& u)
@@ -56,7 +88,7 @@ Target to_target(const urls::url_view_base& u)
         t.host_is_ip = true;
         break;
     case urls::host_type::name:
-        t.host = lower(u.host());
+        t.host = lower(ascii_host_name(u.host()));
         if (!plausible_host_name(t.host))
             throw CheckError("not a valid URL");
         break;
@@ -88,19 +120,36 @@ Target to_target(const urls::url_view_base& u)
     t.target = std::string(u.encoded_target());
     if (t.target.empty() || t.target.front() != '/')
         t.target = "/" + t.target;
+    // Never in t.url, which trace lines print.
+    if (!u.encoded_user().empty() || u.has_password())
+        t.authorization = basic_authorization(std::string(u.user()) + ":" + std::string(u.password()));
     t.url = (t.tls ? "https://" : "http://") + t.host_header + t.target;
     return t;
 }
 
-// Servers put spaces and raw UTF-8 in Location headers; like browsers and aiohttp, send
-// them percent-encoded rather than refuse them.
-std::string encode_sloppy_location(std::string_view location)
+// People type, and servers put in Location headers, URLs with spaces, raw UTF-8 and other
+// characters RFC 3986 does not allow. Like a browser, aiohttp and curl, percent-encode them
+// rather than refuse the URL: a space, '"', '<', '>', '^', '`', '{', '|', '}', '[' and ']'
+// after the host, any byte from 0x80 up (in the host too: the host is decoded again, then goes
+// through IDNA), and a '%' that starts no %XX escape. Controls (CR, LF, ...) stay, so that such a URL stays invalid.
+std::string encode_leniently(std::string_view url)
 {
     static constexpr char hex[] = "0123456789ABCDEF";
+    constexpr std::string_view encoded = " \"<>^`{|}";
+    const auto is_hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+    // '[' and ']' bracket an IPv6 literal in the authority; in the path or query, where a
+    // browser sends them as they are, RFC 3986 wants them encoded.
+    std::size_t authority_end = 0;
+    if (const auto slashes = url.find("//"); slashes != std::string_view::npos && slashes == url.find_first_of("/?#"))
+        authority_end = std::min(url.find_first_of("/?#", slashes + 2), url.size());
     std::string out;
-    out.reserve(location.size());
-    for (unsigned char c : location) {
-        if (c == ' ' || c >= 0x80) {
+    out.reserve(url.size());
+    for (std::size_t i = 0; i < url.size(); ++i) {
+        const auto c = static_cast<unsigned char>(url[i]);
+        const bool stray_percent =
+            c == '%' && !(i + 2 < url.size() && is_hex(url[i + 1]) && is_hex(url[i + 2]));
+        const bool bracket = (c == '[' || c == ']') && i >= authority_end;
+        if (c >= 0x80 || stray_percent || bracket || encoded.find(static_cast<char>(c)) != std::string_view::npos) {
             out += '%';
             out += hex[c >> 4];
             out += hex[c & 0xf];
@@ -130,7 +179,8 @@ std::string without_dot_dot_above_root(const urls::url_view_base& u)
 
 Target parse_url(std::string_view url)
 {
-    auto parsed = urls::parse_uri(url);
+    const std::string encoded = encode_leniently(url); // the view below points into it
+    auto parsed = urls::parse_uri(encoded);
     if (!parsed)
         throw CheckError("not a valid URL");
     return to_target(*parsed);
@@ -138,7 +188,7 @@ Target parse_url(std::string_view url)
 
 Target resolve_location(const Target& base, std::string_view location)
 {
-    const std::string encoded = encode_sloppy_location(location);
+    const std::string encoded = encode_leniently(location);
     auto ref = urls::parse_uri_reference(encoded);
     if (!ref)
         throw CheckError("redirect to an invalid URL");
@@ -166,7 +216,12 @@ Target resolve_location(const Target& base, std::string_view location)
     const auto exact_url = urls::parse_uri(exact);
     if (!exact_url)
         throw CheckError("redirect to an invalid URL");
-    return to_target(*exact_url);
+    Target next = to_target(*exact_url);
+    // Credentials go to the origin they were given for, never to another one a server
+    // redirects to, as aiohttp and curl do.
+    if (next.authorization.empty() && next.same_origin(base))
+        next.authorization = base.authorization;
+    return next;
 }
 
 } // namespace sitecheck

@@ -74,12 +74,12 @@ TEST(Url, UnsupportedSchemeIsNamed)
 TEST(Url, InvalidUrlsAreRefusedBeforeAnythingIsSent)
 {
     for (std::string bad : {"", "example.com", "http://", "http:///path", "http://exa mple.com/",
-                            "http://example.com/a b", "http://example.com/\r\nX-Injected: 1",
+                            "http://exa|mple.com/", "http://example.com/\r\nX-Injected: 1",
                             "http://example.com/\n", "http://example.com:99999/",
                             "http://example.com:0/", "http://[::1/", "not a url at all"})
         EXPECT_EQ(error_of(bad), "not a valid URL") << bad;
     EXPECT_EQ(error_of(std::string("http://example.com/\0x", 21)), "not a valid URL");
-    EXPECT_EQ(error_of("http://exämple.com/"), "not a valid URL");
+    EXPECT_EQ(error_of("http://exämple com/"), "not a valid URL");
 }
 
 TEST(Url, PortFollowedByOtherCharactersIsRefused)
@@ -123,6 +123,59 @@ TEST(Url, SloppyLocationIsPercentEncoded)
     EXPECT_EQ(resolve_location(base, "/a b/ü").target, "/a%20b/%C3%BC");
 }
 
+TEST(Url, TypedUrlIsPercentEncodedAsABrowserWould)
+{
+    EXPECT_EQ(parse_url("http://example.com/a b/ü?q=x|y\"z\"").target, "/a%20b/%C3%BC?q=x%7Cy%22z%22");
+    EXPECT_EQ(parse_url("http://example.com/{a}^`<b>").target, "/%7Ba%7D%5E%60%3Cb%3E");
+    EXPECT_EQ(parse_url("http://[::1]:8080/a[1]?to=http://[::1]/").target, "/a%5B1%5D?to=http://%5B::1%5D/");
+    EXPECT_EQ(resolve_location(parse_url("http://[::1]/"), "//[::2]/[x]").url, "http://[::2]/%5Bx%5D");
+    // A '%' that starts no escape stands for itself; an escape is left as it is.
+    EXPECT_EQ(parse_url("http://example.com/100%?x=%41%zz").target, "/100%25?x=%41%25zz");
+}
+
+TEST(Url, InternationalNameBecomesItsALabel)
+{
+    // UTS #46: mapped (upper case, NFC), then Punycode; non-transitional, so "ß" stays.
+    const auto t = parse_url("https://Bücher.example:8443/x");
+    EXPECT_EQ(t.host, "xn--bcher-kva.example");
+    EXPECT_EQ(t.host_header, "xn--bcher-kva.example:8443");
+    EXPECT_EQ(t.url, "https://xn--bcher-kva.example:8443/x");
+    EXPECT_EQ(parse_url("http://ex%C3%A4mple.com/").host, "xn--exmple-cua.com");
+    EXPECT_EQ(parse_url("http://straße.de/").host, "xn--strae-oqa.de");
+    EXPECT_EQ(parse_url("http://xn--bcher-kva.example/").host, "xn--bcher-kva.example");
+    EXPECT_EQ(resolve_location(parse_url("http://example.com/"), "https://exämple.com/").host,
+              "xn--exmple-cua.com");
+    // A label that IDNA refuses (a lone combining mark) leaves the URL invalid.
+    EXPECT_EQ(error_of("http://\u0301x.example/"), "not a valid URL");
+}
+
+TEST(Url, CredentialsBecomeBasicAuthorizationAndStayOutOfTheUrl)
+{
+    const auto t = parse_url("http://user:secret@example.com/");
+    EXPECT_EQ(t.authorization, "Basic dXNlcjpzZWNyZXQ=");
+    EXPECT_EQ(t.url, "http://example.com/");
+    EXPECT_EQ(t.host_header, "example.com");
+    // Percent-escapes in them are decoded first, as curl and aiohttp do.
+    EXPECT_EQ(parse_url("http://a%40b:p%3Aw@example.com/").authorization, "Basic YUBiOnA6dw==");
+    EXPECT_EQ(parse_url("http://ab@example.com/").authorization, "Basic YWI6");
+    EXPECT_EQ(parse_url("http://example.com/").authorization, "");
+}
+
+TEST(Url, CredentialsFollowRedirectsOnTheirOwnOriginOnly)
+{
+    const auto base = parse_url("http://user:secret@example.com/a");
+    EXPECT_EQ(resolve_location(base, "/b").authorization, base.authorization);
+    EXPECT_EQ(resolve_location(base, "http://example.com/c").authorization, base.authorization);
+    EXPECT_EQ(resolve_location(base, "https://example.com/").authorization, "");
+    EXPECT_EQ(resolve_location(base, "http://example.com:8080/").authorization, "");
+    EXPECT_EQ(resolve_location(base, "http://other.example/").authorization, "");
+    // Back on the first origin after another one: the credentials were dropped on the way.
+    const auto away = resolve_location(base, "http://other.example/");
+    EXPECT_EQ(resolve_location(away, "http://example.com/").authorization, "");
+    // A location may bring its own.
+    EXPECT_EQ(resolve_location(away, "http://ab:cd@example.com/").authorization, "Basic YWI6Y2Q=");
+}
+
 TEST(Url, ResolvedLocationHasNoDotSegmentsLeft)
 {
     // RFC 3986 section 5.4: ".." never climbs above the root. Found by fuzz_url.
@@ -156,10 +209,8 @@ TEST(Url, PercentEncodedHostIsStillAPlainName)
     // The host is percent-decoded: a '#' or '`' in it would make Target::url name another host
     // or no URL at all, and a non-ASCII name would go out raw in the Host header. Found by fuzz_url.
     for (std::string bad : {"http://a%23b.example/", "http://a%3Fb/", "http://a%25b/", "http://a%5Bb%5D/",
-                            "http://ex%C3%A4mple.com/", "http://a%7Fb/", "http://a%60b/", "http://a%7Bb%7D/"})
+                            "http://a%7Fb/", "http://a%60b/", "http://a%7Bb%7D/", "http://ä%23b.example/"})
         EXPECT_EQ(error_of(bad), "not a valid URL") << bad;
-    auto base = parse_url("http://example.com/");
-    EXPECT_THROW(resolve_location(base, "https://exämple.com/"), CheckError);
     EXPECT_EQ(parse_url("http://my_host-1.example/").host, "my_host-1.example");
 }
 

@@ -39,6 +39,8 @@ void check_target(const Target& t)
     FUZZ_CHECK(wire_safe(t.host));
     FUZZ_CHECK(wire_safe(t.host_header));
     FUZZ_CHECK(wire_safe(t.target));
+    FUZZ_CHECK(t.authorization.empty() ||
+               (t.authorization.starts_with("Basic ") && wire_safe(t.authorization.substr(6))));
     FUZZ_CHECK(!t.target.empty() && t.target.front() == '/');
     FUZZ_CHECK(valid_port(t.port));
 

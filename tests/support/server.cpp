@@ -66,6 +66,7 @@ struct Request {
     std::string version;
     bool keep_alive = true;
     std::uint64_t content_length = 0;
+    std::string authorization;
 };
 
 struct Waiter {
@@ -129,6 +130,7 @@ Request parse_head(std::string_view head) {
         std::string name = lower(trim(h.substr(0, colon)));
         std::string_view value = trim(h.substr(colon + 1));
         if (name == "connection") connection += lower(value) + ",";
+        if (name == "authorization") r.authorization = std::string(value);
         if (name == "content-length") r.content_length = parse_number<std::uint64_t>(value).value_or(0);
     }
     if (r.version == "HTTP/1.1")
@@ -550,6 +552,24 @@ struct LoopbackServer::Impl {
             h.status = 302;
             h.extra = "Location: " + location + "\r\n";
             co_return co_await simple(st, req, h, "<!doctype html>redirect");
+        }
+        if (path == "/auth") {
+            // Basic authentication as user "user", password "secret".
+            if (req.authorization == "Basic dXNlcjpzZWNyZXQ=")
+                co_return co_await simple(st, req, ok, "<!doctype html>welcome");
+            Head h;
+            h.status = 401;
+            h.extra = "WWW-Authenticate: Basic realm=\"test\"\r\n";
+            co_return co_await simple(st, req, h, "<!doctype html>who are you");
+        }
+        if (path == "/redirect-then-hang-up") {
+            // Promises to keep the connection, then closes it at once, as a server whose
+            // keep-alive timeout is shorter than the client's next request does.
+            Head h;
+            h.status = 302;
+            h.extra = "Location: /ok\r\n";
+            co_await simple(st, req, h, "<!doctype html>redirect");
+            co_return Next::Close;
         }
         if (path == "/loop") {
             Head h;

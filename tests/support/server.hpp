@@ -26,7 +26,7 @@ enum class Behaviour {
 
 struct ServerOptions {
     Family family = Family::V4;
-    std::optional<TestCA::Leaf> tls;  // nullopt = plain HTTP
+    std::optional<TestCA::Leaf> tls{};  // nullopt = plain HTTP
     Behaviour behaviour = Behaviour::Http;
     unsigned short port = 0;                   // 0: a free port chosen by the system
     std::map<std::string, std::string> pages = {};  // path -> body of a 200 text/html page

@@ -7,7 +7,9 @@
 namespace sitecheck {
 
 // Where a request goes. Throws CheckError("not a valid URL") or
-// CheckError("unsupported scheme 'ftp'").
+// CheckError("unsupported scheme 'ftp'"). The URL is first made lenient as a browser would
+// (a space, '|' or raw UTF-8 percent-encoded), and an international host name becomes its
+// A-label (IDNA, UTS #46).
 struct Target {
     bool tls = false;        // https
     std::string host;        // for resolving: a name, or an IP literal without brackets
@@ -15,7 +17,8 @@ struct Target {
     std::string port;        // explicit, or 80 / 443
     std::string host_header; // Host: value, with the port when it is not the default
     std::string target;      // request-target: path and query, never empty
-    std::string url;         // the normalized absolute URL
+    std::string url;         // the normalized absolute URL, without user and password
+    std::string authorization; // "Basic ..." from the URL's user:password, or empty
 
     bool same_origin(const Target& other) const
     {
