@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -37,6 +38,7 @@ namespace {
 struct ShimRun {
     std::string lookup_log{}; // where the shim writes the names it was asked for, or empty
     int kill_after_seconds = 60;
+    std::vector<testsupport::SignalStep> signals{};
 };
 
 // Runs the program with the lookup shim preloaded and the test CA trusted.
@@ -54,6 +56,7 @@ ProgramResult check(const Program& p, std::vector<std::string> args, const ShimR
     if (!run.lookup_log.empty())
         options.environment.push_back("SITECHECK_LOOKUP_LOG=" + run.lookup_log);
     options.kill_after_seconds = run.kill_after_seconds;
+    options.signals = run.signals;
     return testsupport::run_program(p.path, all, options);
 }
 
@@ -147,6 +150,18 @@ TEST_P(Checker, LookupThatNeverReturnsFailsOnlyItsOwnSiteAtTheDeadline)
     EXPECT_THAT(lines_starting_with(r.err, hung), ElementsAre(hung + ": error -> timed out after 1 s"));
     EXPECT_EQ(lines_starting_with(r.out, fine + ":"), two_lines(fine, 200, "<!doctype html>\\n<"));
     EXPECT_EQ(r.exit_code, 1) << r.err;
+}
+
+TEST_P(Checker, CtrlCDuringALookupThatNeverReturnsInterruptsAndExits)
+{
+    const auto hung = "http://hang.test:" + port_of(servers().http) + "/ok";
+    const auto lookup_started = [&](const std::string&, const std::string& err) {
+        return err.find(hung + ": trace -> open") != std::string::npos;
+    };
+    const auto r = check(GetParam(), {"--trace", "--timeout", "60", hung},
+                         {.kill_after_seconds = 20, .signals = {{lookup_started, SIGINT}}});
+    EXPECT_THAT(lines_starting_with(r.err, hung + ": error"), ElementsAre(hung + ": error -> interrupted"));
+    EXPECT_EQ(r.exit_code, 130) << r.err;
 }
 
 TEST_P(Checker, DeadFirstAddressFallsBackToTheNext)
