@@ -43,6 +43,8 @@ std::string ascii_host_name(const std::string& host)
 {
     if (std::ranges::all_of(host, [](unsigned char c) { return c < 0x80; }))
         return host;
+    if (host.find('\0') != std::string::npos) // libidn2 would read only what comes before it
+        throw CheckError("not a valid URL");
     char* ascii = nullptr;
     if (idn2_to_ascii_8z(host.c_str(), &ascii, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) != IDN2_OK)
         throw CheckError("not a valid URL");

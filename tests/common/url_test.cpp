@@ -147,6 +147,7 @@ TEST(Url, InternationalNameBecomesItsALabel)
               "xn--exmple-cua.com");
     // A label that IDNA refuses (a lone combining mark) leaves the URL invalid.
     EXPECT_EQ(error_of("http://\u0301x.example/"), "not a valid URL");
+    EXPECT_EQ(error_of("http://\u00e4%00.example/"), "not a valid URL");
 }
 
 TEST(Url, CredentialsBecomeBasicAuthorizationAndStayOutOfTheUrl)
