@@ -26,9 +26,12 @@ using error_code = boost::system::error_code;
 
 namespace {
 
-// Threads that run jobs, started when a job finds none idle, ending after a while idle. They
-// are detached and the pool is never destroyed: at exit, a thread stuck in getaddrinfo may
-// still hold it, and the process ends without joining it.
+// Threads that run jobs, ending after a while idle. The pool grows one thread at a time: a
+// job that finds no thread idle starts one, and so does a thread that takes a job and sees
+// others still waiting. Slow lookups thus soon have a thread each, while lookups answered at
+// once from /etc/hosts are done by the few threads already running. The threads are detached
+// and the pool is never destroyed: at exit, a thread stuck in getaddrinfo may still use it,
+// and the process ends without joining it.
 class Pool {
 public:
     static Pool& instance()
@@ -41,18 +44,26 @@ public:
     {
         std::lock_guard lock(mutex_);
         jobs_.push_back(std::move(job));
-        if (jobs_.size() > idle_ && threads_ < max_lookup_threads) {
-            ++threads_;
-            std::thread([this] { work(); }).detach();
-        } else {
+        if (idle_ > 0)
             wake_.notify_one();
-        }
+        else
+            grow();
     }
 
 private:
+    void grow() // with the mutex held
+    {
+        if (starting_ || threads_ >= max_lookup_threads)
+            return;
+        starting_ = true;
+        ++threads_;
+        std::thread([this] { work(); }).detach();
+    }
+
     void work()
     {
         std::unique_lock lock(mutex_);
+        starting_ = false;
         for (;;) {
             ++idle_;
             const bool got = wake_.wait_for(lock, std::chrono::seconds(10), [&] { return !jobs_.empty(); });
@@ -63,6 +74,8 @@ private:
             }
             auto job = std::move(jobs_.front());
             jobs_.pop_front();
+            if (!jobs_.empty() && idle_ == 0)
+                grow();
             lock.unlock();
             job();
             lock.lock();
@@ -74,6 +87,7 @@ private:
     std::deque<std::function<void()>> jobs_;
     std::size_t idle_ = 0;
     int threads_ = 0;
+    bool starting_ = false; // a thread is starting: it will look at the queue itself
 };
 
 // One lookup, shared by the awaiting check and the thread that runs getaddrinfo.
