@@ -219,15 +219,19 @@ TEST_P(Checker, CredentialsGoToTheirOwnOriginOnlyAndAreNeverPrinted)
     const auto same_origin = with_credentials("/redirect-to?url=/auth");
     const auto elsewhere = with_credentials("/redirect-to?url=" + other.url("/auth"));
     const auto r = check(GetParam(), {"--trace", direct, same_origin, elsewhere});
-    EXPECT_EQ(lines_starting_with(r.out, direct + ":"), two_lines(direct, 200, "<!doctype html>we"));
-    EXPECT_EQ(lines_starting_with(r.out, same_origin + ":"), two_lines(same_origin, 200, "<!doctype html>we"));
+    // The report shows each URL as given, but for its password.
+    const auto shown = [](std::string url) { return url.replace(url.find(":secret@"), 8, ":***@"); };
+    EXPECT_EQ(lines_starting_with(r.out, shown(direct) + ":"), two_lines(shown(direct), 200, "<!doctype html>we"));
+    EXPECT_EQ(lines_starting_with(r.out, shown(same_origin) + ":"),
+              two_lines(shown(same_origin), 200, "<!doctype html>we"));
     // The other host never sees them, and says so.
-    EXPECT_EQ(lines_starting_with(r.out, elsewhere + ":"), two_lines(elsewhere, 401, "<!doctype html>wh"));
+    EXPECT_EQ(lines_starting_with(r.out, shown(elsewhere) + ":"),
+              two_lines(shown(elsewhere), 401, "<!doctype html>wh"));
     for (const auto& head : other.request_heads())
         EXPECT_THAT(head, Not(HasSubstr("Authorization")));
-    for (const auto& url : {direct, same_origin, elsewhere})
-        for (const auto& event : trace_events(r.err, url))
-            EXPECT_THAT(event, AllOf(Not(HasSubstr("secret")), Not(HasSubstr("c2VjcmV0")))) << url;
+    EXPECT_FALSE(trace_events(r.err, shown(direct)).empty());
+    for (const auto& printed : {r.out, r.err})
+        EXPECT_THAT(printed, AllOf(Not(HasSubstr("secret")), Not(HasSubstr("c2VjcmV0"))));
     EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
