@@ -4,9 +4,7 @@
 #include "sitecheck/session.hpp"
 
 #include "connection_slots.hpp"
-#include "happy_eyeballs.hpp"
-#include "name_lookup.hpp"
-#include "response_reader.hpp"
+#include "http_read.hpp"
 #include "sitecheck/errors.hpp"
 #include "sitecheck/report.hpp"
 #include "sitecheck/run.hpp"
@@ -18,26 +16,25 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/write.hpp>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
-#include <cerrno>
-#include <cstdint>
 #include <cstdio>
-#include <cstring>
 #include <memory>
 #include <mutex>
 #include <tuple>
-#include <vector>
 
 #ifndef SITECHECK_VERSION
 #define SITECHECK_VERSION "0.0.0"
@@ -82,14 +79,6 @@ bool is_redirect(int status)
     return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
-// "127.0.0.1:8080", "[::1]:8080"
-std::string address_text(const tcp::endpoint& endpoint)
-{
-    const auto address = endpoint.address().to_string();
-    const auto port = std::to_string(endpoint.port());
-    return endpoint.address().is_v6() ? "[" + address + "]:" + port : address + ":" + port;
-}
-
 std::string openssl_reason(const error_code& ec)
 {
     const char* reason = ERR_reason_error_string(static_cast<unsigned long>(ec.value()));
@@ -99,21 +88,6 @@ std::string openssl_reason(const error_code& ec)
 } // namespace
 
 namespace detail {
-
-// An allocator that leaves new elements uninitialised: the pages of a receive buffer that a
-// small response never reaches are then never touched (300 checks: 4 MiB less peak RSS).
-template <class T>
-struct Uninitialised : std::allocator<T> {
-    template <class U>
-    struct rebind {
-        using other = Uninitialised<U>;
-    };
-    template <class U>
-    void construct(U* p) noexcept
-    {
-        ::new (static_cast<void*>(p)) U;
-    }
-};
 
 // One check's connection and what it has read. Shared by the session and its Response.
 struct Connection {
@@ -134,36 +108,43 @@ struct Connection {
     std::string url; // as given, for trace lines
     std::chrono::steady_clock::time_point deadline;
 
-    Target target;   // where the open connection goes
+    Target target;                      // where the open connection goes
     std::optional<ConnectionSlot> slot; // held while a socket is open
+    // One of the two is open. The tcp_stream under either carries the check's deadline.
     std::optional<beast::tcp_stream> plain;
-    std::optional<TlsSocket> tls;
-    std::optional<asio::steady_timer> tls_deadline; // raced against each wait for the socket
-    // Received bytes not parsed yet. A head must fit whole, so the buffer grows up to the
-    // header limit when a head is large; bodies stream through its first 16 KiB.
-    std::vector<char, Uninitialised<char>> buffer = std::vector<char, Uninitialised<char>>(16 * 1024);
-    std::size_t begin = 0, end = 0;
-    std::optional<detail::ResponseReader> reader;
+    std::optional<ssl::stream<beast::tcp_stream>> tls;
+    beast::flat_buffer buffer; // received bytes not parsed yet
+    std::optional<ResponseReader> reader;
     bool body_read = false;
     bool session_closed = false; // by close() or the destructor: a Response can outlive both
-    bool response_begun = false; // a byte of the response to the last request has arrived
 
     bool is_open() const { return plain || tls; }
-    beast::tcp_stream& lowest() { return tls ? tls->next_layer() : *plain; }
+    beast::tcp_stream& tcp() { return tls ? tls->next_layer() : *plain; }
+    // The close politely waits for the peer's close_notify until then: the check's deadline,
+    // or after Ctrl-C a short grace period (sitecheck::close_deadline, run.hpp).
+    std::chrono::steady_clock::time_point close_deadline() const { return sitecheck::close_deadline(deadline); }
 
-    [[noreturn]] void fail(const error_code& ec, Phase phase) const;
+    [[noreturn]] void fail(const error_code& ec, Phase phase);
     awaitable<void> connect(const Target& to);
+    awaitable<tcp::resolver::results_type> resolve();
+    awaitable<beast::tcp_stream> connect_tcp(const tcp::resolver::results_type& endpoints);
+    awaitable<void> start_tls(beast::tcp_stream stream);
     awaitable<void> send_request();
-    awaitable<bool> exchange(bool reused);
     awaitable<void> read_head();
     awaitable<void> read_body();
     awaitable<void> close();
-    awaitable<std::size_t> read_some(Phase phase);
-    template <class Call>
-    awaitable<std::tuple<error_code, int>> tls_call(Call call);
+
+    // Runs one HTTP step on the open stream, TLS or plain: the steps are the same on both.
+    template <class Step>
+    awaitable<error_code> on_stream(Step step)
+    {
+        if (tls)
+            co_return co_await step(*tls);
+        co_return co_await step(*plain);
+    }
 };
 
-void Connection::fail(const error_code& ec, Phase phase) const
+void Connection::fail(const error_code& ec, Phase phase)
 {
     if (ec == asio::error::operation_aborted) {
         trace(url, "cancelled");
@@ -212,175 +193,103 @@ void Connection::fail(const error_code& ec, Phase phase) const
     throw CheckError(ec.message());
 }
 
+// Resolve, connect, then TLS for an https URL: three steps, each against the deadline.
 awaitable<void> Connection::connect(const Target& to)
 {
-    using namespace asio::experimental::awaitable_operators;
     target = to;
-
-    // Lookups on their own threads and Happy Eyeballs: name_lookup.cpp, happy_eyeballs.cpp.
-    std::vector<tcp::endpoint> endpoints;
-    error_code ec;
-    if (target.host_is_ip) {
-        // An IP literal needs no lookup.
-        endpoints.emplace_back(asio::ip::make_address(target.host),
-                               static_cast<unsigned short>(std::stoi(target.port)));
-    } else {
-        std::tie(ec, endpoints) = co_await look_up(target.host, target.port, deadline);
-        if (ec)
-            fail(ec, Phase::resolve);
-    }
-
+    const auto endpoints = co_await resolve();
     slot.emplace();
     if (!co_await ConnectionSlot::acquire(*slot, deadline))
         fail(beast::error::timeout, Phase::connect);
-    Connected connected = co_await connect_happily(endpoints, deadline);
-    if (connected.error)
-        fail(connected.error, Phase::connect);
-    beast::tcp_stream stream(std::move(connected.socket));
-    stream.socket().set_option(tcp::no_delay(true), ec);
-    trace(url, "connected " + address_text(connected.winner));
-
+    beast::tcp_stream stream = co_await connect_tcp(endpoints);
+    trace(url, "connected " + target.host_header);
     if (!target.tls) {
         plain.emplace(std::move(stream));
         co_return;
     }
-    tls.emplace(std::move(stream), settings.tls->context.native_handle());
-    tls_deadline.emplace(executor, deadline);
-    SSL* ssl = tls->native_handle();
-    // SNI names the host, never an IP literal. The peer's certificate must match the host name
-    // or the address; OpenSSL checks it during the chain's verification, which is what
-    // ssl::host_name_verification does too, and then reports the reason in its verify result.
-    if (!target.host_is_ip) {
-        SSL_set_tlsext_host_name(ssl, target.host.c_str());
-        SSL_set1_host(ssl, target.host.c_str());
-    } else {
-        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), target.host.c_str());
-    }
-    std::tie(ec, std::ignore) = co_await tls_call([ssl] { return SSL_connect(ssl); });
+    co_await start_tls(std::move(stream));
+    trace(url, "tls");
+}
+
+awaitable<tcp::resolver::results_type> Connection::resolve()
+{
+    using namespace asio::experimental::awaitable_operators;
+    const auto port = static_cast<unsigned short>(std::stoi(target.port));
+    if (target.host_is_ip) // an IP literal needs no resolver
+        co_return tcp::resolver::results_type::create(
+            tcp::endpoint(asio::ip::make_address(target.host), port), target.host, target.port);
+    tcp::resolver resolver(executor);
+    asio::steady_timer timer(executor, deadline);
+    auto raced = co_await (resolver.async_resolve(target.host, target.port, use_tuple) ||
+                           timer.async_wait(use_tuple));
+    if (raced.index() == 1)
+        fail(std::get<1>(raced) == std::tuple{error_code{}} ? beast::error::timeout
+                                                              : std::get<0>(std::get<1>(raced)),
+             Phase::resolve);
+    auto [ec, endpoints] = std::get<0>(raced);
+    if (ec)
+        fail(ec, Phase::resolve);
+    co_return endpoints;
+}
+
+awaitable<beast::tcp_stream> Connection::connect_tcp(const tcp::resolver::results_type& endpoints)
+{
+    beast::tcp_stream stream(executor);
+    // From here on, the stream's timer carries the deadline for every read and write.
+    stream.expires_at(deadline);
+    auto [ec, endpoint] = co_await stream.async_connect(endpoints, use_tuple);
+    if (ec)
+        fail(ec, Phase::connect);
+    stream.socket().set_option(tcp::no_delay(true), ec);
+    co_return stream;
+}
+
+awaitable<void> Connection::start_tls(beast::tcp_stream stream)
+{
+    tls.emplace(std::move(stream), settings.tls->context);
+    expect_peer(tls->native_handle(), target.host, target.host_is_ip);
+    auto [ec] = co_await tls->async_handshake(ssl::stream_base::client, use_tuple);
     if (ec)
         fail(ec, Phase::handshake);
-    trace(url, "tls");
+}
+
+http::request<http::empty_body> make_request(const Target& target)
+{
+    http::request<http::empty_body> request(http::verb::get, target.target, 11);
+    request.set(http::field::host, target.host_header);
+    request.set(http::field::user_agent, "sitecheck/" SITECHECK_VERSION);
+    request.set(http::field::accept, "*/*");
+    request.set(http::field::accept_encoding, "gzip, deflate");
+    return request;
+}
+
+template <class Stream>
+awaitable<error_code> write_request(Stream& stream, const http::request<http::empty_body>& request)
+{
+    auto [ec, n] = co_await http::async_write(stream, request, use_tuple);
+    co_return ec;
 }
 
 awaitable<void> Connection::send_request()
 {
-    std::string request = "GET " + target.target + " HTTP/1.1\r\nHost: " + target.host_header +
-                          (target.authorization.empty() ? "" : "\r\nAuthorization: " + target.authorization) +
-                          "\r\nUser-Agent: sitecheck/" SITECHECK_VERSION
-                          "\r\nAccept: */*\r\nAccept-Encoding: gzip, deflate\r\n\r\n";
-    response_begun = end > begin;
-    lowest().expires_at(deadline);
-    error_code ec;
-    if (tls) {
-        SSL* ssl = tls->native_handle();
-        std::tie(ec, std::ignore) = co_await tls_call(
-            [&] { return SSL_write(ssl, request.data(), static_cast<int>(request.size())); });
-    } else
-        std::tie(ec, std::ignore) = co_await asio::async_write(*plain, asio::buffer(request), use_tuple);
-    if (ec)
+    const auto request = make_request(target);
+    if (auto ec = co_await on_stream([&](auto& stream) { return write_request(stream, request); }))
         fail(ec, Phase::head);
-    reader.emplace();
     body_read = false;
-}
-
-// Sends the request and reads the response's head. A server may close a kept-alive connection
-// just as the next request goes out; a GET is then safe to send again (RFC 9112 section
-// 9.3.1), so on a reused connection that failed before any byte of the response, this
-// returns false and the caller retries once on a new connection.
-awaitable<bool> Connection::exchange(bool reused)
-{
-    try {
-        co_await send_request();
-        co_await read_head();
-        co_return true;
-    } catch (const CheckError&) {
-        if (!reused || response_begun || std::chrono::steady_clock::now() >= deadline)
-            throw;
-    }
-    co_return false;
-}
-
-awaitable<std::size_t> Connection::read_some(Phase phase)
-{
-    // Beast's timer stops only a read that waits: against a peer that sends faster than the
-    // check reads (an endless body, a slow sanitizer build), every read completes at once.
-    if (std::chrono::steady_clock::now() >= deadline)
-        fail(beast::error::timeout, phase);
-    if (begin > 0) {
-        std::memmove(buffer.data(), buffer.data() + begin, end - begin);
-        end -= begin;
-        begin = 0;
-    }
-    if (end == buffer.size()) {
-        if (buffer.size() > ResponseReader::header_limit_bytes)
-            fail(http::error::header_limit, phase);
-        buffer.resize(buffer.size() * 2);
-    }
-    lowest().expires_at(deadline);
-    const auto space = asio::buffer(buffer.data() + end, buffer.size() - end);
-    error_code ec;
-    std::size_t n = 0;
-    if (tls) {
-        SSL* ssl = tls->native_handle();
-        int got = 0;
-        std::tie(ec, got) = co_await tls_call(
-            [&] { return SSL_read(ssl, space.data(), static_cast<int>(space.size())); });
-        n = ec ? 0 : static_cast<std::size_t>(got);
-    } else {
-        std::tie(ec, n) = co_await plain->async_read_some(space, use_tuple);
-    }
-    end += n;
-    response_begun = response_begun || n > 0;
-    if (ec == asio::error::eof || (ec == ssl::error::stream_truncated)) {
-        // The peer closed: a body delimited by the close ends here; anything else was cut short.
-        reader->feed_eof(ec);
-        if (ec)
-            fail(ec, phase);
-        co_return 0;
-    }
-    if (ec)
-        fail(ec, phase);
-    co_return n;
 }
 
 awaitable<void> Connection::read_head()
 {
-    for (;;) {
-        error_code ec;
-        const std::string_view data(buffer.data() + begin, end - begin);
-        // A server that speaks no HTTP is told apart by its first bytes, without waiting.
-        if (!reader->started() && !data.empty() &&
-            std::string_view("HTTP/").substr(0, std::min<std::size_t>(data.size(), 5)) !=
-                data.substr(0, 5))
-            throw CheckError("not an HTTP response");
-        begin += reader->feed(data, ec);
-        if (ec && ec != http::error::need_more)
-            fail(ec, Phase::head);
-        if (reader->header_done()) {
-            if (!reader->informational())
-                co_return;
-            reader.emplace(); // 100 Continue and the like: the real response follows
-            continue;
-        }
-        co_await read_some(Phase::head);
-        if (!reader->header_done() && reader->done())
-            fail(http::error::end_of_stream, Phase::head);
-    }
+    if (auto ec = co_await on_stream([&](auto& stream) { return read_response_head(stream, buffer, reader); }))
+        fail(ec, Phase::head);
 }
 
 awaitable<void> Connection::read_body()
 {
     if (body_read)
         co_return;
-    while (!reader->done()) {
-        error_code ec;
-        begin += reader->feed({buffer.data() + begin, end - begin}, ec);
-        if (ec && ec != http::error::need_more)
-            fail(ec, Phase::body);
-        if (reader->done())
-            break;
-        co_await read_some(Phase::body);
-    }
+    if (auto ec = co_await on_stream([&](auto& stream) { return read_response_body(stream, buffer, *reader, deadline); }))
+        fail(ec, Phase::body);
     body_read = true;
     trace(url, "body " + std::to_string(reader->body_bytes()) + " bytes");
 }
@@ -391,77 +300,20 @@ awaitable<void> Connection::close()
         slot.reset(); // a connect that failed may hold one
         co_return;
     }
-    // After Ctrl-C a close gets a short grace period, not the rest of the deadline.
-    deadline = close_deadline(deadline);
-    lowest().expires_at(deadline);
-    if (tls_deadline)
-        tls_deadline->expires_at(deadline);
-    error_code ec;
+    tcp().expires_at(close_deadline());
     if (tls) {
-        // close_notify, then wait for the peer's, but never past the deadline: some servers
-        // never answer. A peer that just cuts the stream (stream_truncated) is fine too.
-        SSL* ssl = tls->native_handle();
-        std::tie(ec, std::ignore) = co_await tls_call([ssl] {
-            const int sent = SSL_shutdown(ssl); // 0: ours is sent, the peer's is still to come
-            return sent == 0 ? SSL_shutdown(ssl) : sent;
-        });
+        // close_notify, then the peer's, which some servers never send: the stream's timer
+        // ends the wait. A peer that just cuts the stream (stream_truncated) is fine too.
+        co_await tls->async_shutdown(use_tuple);
     } else {
-        plain->socket().shutdown(tcp::socket::shutdown_send, ec);
+        error_code ignored;
+        plain->socket().shutdown(tcp::socket::shutdown_send, ignored);
     }
-    lowest().close();
+    tcp().close();
     tls.reset();
-    tls_deadline.reset();
     plain.reset();
     slot.reset();
-    begin = end = 0;
-}
-
-// Calls OpenSSL until it succeeds, waiting for the socket whenever it wants to read or write,
-// and reports a failure with the error codes asio::ssl::stream gives, which fail() knows: the
-// OpenSSL error in the SSL category, eof after the peer's close_notify, stream_truncated for
-// a stream cut without one, a system error for the socket's own, timeout at the deadline.
-template <class Call>
-awaitable<std::tuple<error_code, int>> Connection::tls_call(Call call)
-{
-    using namespace asio::experimental::awaitable_operators;
-    for (;;) {
-        // Past the deadline nothing more is sent, not even a close_notify, as with Beast's
-        // timeouts on plain connections.
-        if (std::chrono::steady_clock::now() >= deadline)
-            co_return std::tuple{error_code(beast::error::timeout), 0};
-        ERR_clear_error();
-        errno = 0;
-        const int result = call();
-        if (result > 0)
-            co_return std::tuple{error_code{}, result};
-        const int system_error = errno;
-        const int reason = SSL_get_error(tls->native_handle(), result);
-        asio::socket_base::wait_type wait;
-        if (reason == SSL_ERROR_WANT_READ) {
-            wait = asio::socket_base::wait_read;
-        } else if (reason == SSL_ERROR_WANT_WRITE) {
-            wait = asio::socket_base::wait_write;
-        } else if (reason == SSL_ERROR_ZERO_RETURN) {
-            co_return std::tuple{error_code(asio::error::eof), result};
-        } else {
-            const unsigned long error = ERR_get_error();
-            if (reason == SSL_ERROR_SYSCALL && error == 0)
-                co_return std::tuple{system_error ? error_code(system_error, asio::error::get_system_category())
-                                                  : error_code(ssl::error::stream_truncated),
-                                     result};
-            if (ERR_GET_REASON(error) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
-                co_return std::tuple{error_code(ssl::error::stream_truncated), result};
-            co_return std::tuple{error_code(static_cast<int>(error), asio::error::get_ssl_category()), result};
-        }
-        auto raced = co_await (tls->stream.socket().async_wait(wait, use_tuple) ||
-                               tls_deadline->async_wait(use_tuple));
-        if (raced.index() == 1) {
-            const auto [ec] = std::get<1>(raced);
-            co_return std::tuple{ec ? ec : error_code(beast::error::timeout), 0};
-        }
-        if (const auto [ec] = std::get<0>(raced); ec)
-            co_return std::tuple{ec, 0};
-    }
+    buffer.clear();
 }
 
 } // namespace detail
@@ -503,7 +355,7 @@ ClientSession::~ClientSession()
     if (connection_->is_open()) {
         trace(connection_->url, "connection cut, never closed");
         error_code ignored;
-        connection_->lowest().socket().close(ignored);
+        connection_->tcp().socket().close(ignored);
     }
 }
 
@@ -517,19 +369,13 @@ awaitable<Response> ClientSession::get(std::string url)
     trace(url, "open");
     Target target = parse_url(url);
     for (int redirects = 0;; ++redirects) {
-        const bool reused = c.is_open() && c.target.same_origin(target);
-        if (!reused) {
+        if (!c.is_open() || !c.target.same_origin(target)) {
             co_await c.close();
             co_await c.connect(target);
         }
         c.target = target;
-        if (!co_await c.exchange(reused)) {
-            trace(url, "retry on a new connection");
-            co_await c.close();
-            co_await c.connect(target);
-            c.target = target;
-            co_await c.exchange(false);
-        }
+        co_await c.send_request();
+        co_await c.read_head();
         const int status = c.reader->status();
         if (!is_redirect(status) || c.reader->location().empty()) {
             trace(url, "status " + std::to_string(status));
