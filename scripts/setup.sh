@@ -5,7 +5,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-packages=(g++ cmake libboost1.81-dev libboost-url1.81-dev libssl-dev zlib1g-dev libgtest-dev)
+packages=(g++ cmake libboost1.81-dev libboost-url1.81-dev libssl-dev zlib1g-dev libbrotli-dev libgtest-dev)
 # Each version's site_checker.py, and the test that compares it with the C++, run on aiohttp.
 packages+=(python3-aiohttp)
 # International host names go through IDNA with libidn2, found by pkg-config.

@@ -1,6 +1,7 @@
-// Content-Encoding: gzip and deflate, decoded as the body streams in. Only the first bytes of
-// the decoded body are kept (what the preview needs); the rest is decoded, counted and dropped,
-// so memory stays the same whatever the size of the page.
+// Content-Encoding gzip, deflate and br, decoded as the body streams in. Only the first bytes
+// of the decoded body are kept (what the preview needs); the rest is decoded, counted and
+// dropped, so memory stays bounded whatever the size of the page: zlib's 32 KiB window, or
+// brotli's, which the stream names (16 MiB at most).
 #pragma once
 
 #include <cstdint>
@@ -12,10 +13,10 @@ namespace sitecheck::detail {
 
 class ContentDecoder {
 public:
-    enum class Coding { identity, gzip, deflate };
+    enum class Coding { identity, gzip, deflate, br };
 
-    // "gzip" and "x-gzip" are gzip, "deflate" is deflate; anything else passes through as is,
-    // like aiohttp does with codings it does not know.
+    // "gzip" or "x-gzip", "deflate", "br"; "identity" or nothing. Anything else throws
+    // CheckError ("unsupported content encoding 'zstd'"): printing it as text would be garbage.
     static Coding coding_of(std::string_view content_encoding);
 
     ContentDecoder(Coding coding, std::size_t keep);
@@ -24,7 +25,7 @@ public:
     ContentDecoder& operator=(const ContentDecoder&) = delete;
 
     // Decodes the next piece of the body. Throws CheckError when the data is not valid for
-    // the coding.
+    // the coding. Bytes after the end of a compressed stream are ignored.
     void feed(std::string_view in);
 
     const std::string& prefix() const { return prefix_; }
@@ -32,13 +33,18 @@ public:
 
 private:
     void keep(std::string_view out);
+    void inflate(std::string_view in);
+    void unbrotli(std::string_view in);
 
     struct Zlib;
+    struct Brotli;
     Coding coding_;
     std::size_t keep_;
     std::string prefix_;
     std::uint64_t decoded_ = 0;
+    bool ended_ = false; // the compressed stream is complete
     std::unique_ptr<Zlib> zlib_;
+    std::unique_ptr<Brotli> brotli_;
 };
 
 } // namespace sitecheck::detail

@@ -259,7 +259,7 @@ http::request<http::empty_body> make_request(const Target& target)
     request.set(http::field::host, target.host_header);
     request.set(http::field::user_agent, "sitecheck/" SITECHECK_VERSION);
     request.set(http::field::accept, "*/*");
-    request.set(http::field::accept_encoding, "gzip, deflate");
+    request.set(http::field::accept_encoding, "gzip, deflate, br");
     return request;
 }
 

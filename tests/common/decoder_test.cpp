@@ -1,6 +1,7 @@
 #include "content_decoder.hpp"
 #include "sitecheck/errors.hpp"
 
+#include <brotli/encode.h>
 #include <gtest/gtest.h>
 #include <zlib.h>
 
@@ -27,6 +28,17 @@ std::string compress(const std::string& data, int window_bits)
     return out;
 }
 
+std::string brotli(const std::string& data)
+{
+    std::string out(BrotliEncoderMaxCompressedSize(data.size()), '\0');
+    std::size_t size = out.size();
+    BrotliEncoderCompress(BROTLI_DEFAULT_QUALITY, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT, data.size(),
+                          reinterpret_cast<const std::uint8_t*>(data.data()), &size,
+                          reinterpret_cast<std::uint8_t*>(out.data()));
+    out.resize(size);
+    return out;
+}
+
 std::string decode(ContentDecoder::Coding coding, const std::string& body, std::size_t piece = 7)
 {
     ContentDecoder decoder(coding, 1024);
@@ -44,8 +56,40 @@ TEST(ContentDecoder, KnowsItsCodings)
     EXPECT_EQ(ContentDecoder::coding_of("gzip"), ContentDecoder::Coding::gzip);
     EXPECT_EQ(ContentDecoder::coding_of("X-GZIP"), ContentDecoder::Coding::gzip);
     EXPECT_EQ(ContentDecoder::coding_of(" Deflate"), ContentDecoder::Coding::deflate);
-    EXPECT_EQ(ContentDecoder::coding_of("br"), ContentDecoder::Coding::identity);
+    EXPECT_EQ(ContentDecoder::coding_of("br"), ContentDecoder::Coding::br);
     EXPECT_EQ(ContentDecoder::coding_of(""), ContentDecoder::Coding::identity);
+    EXPECT_EQ(ContentDecoder::coding_of("identity"), ContentDecoder::Coding::identity);
+}
+
+TEST(ContentDecoder, AnyOtherCodingIsUnsupported)
+{
+    for (const char* coding : {"zstd", "compress", "gzip, br", "x-unknown"}) {
+        try {
+            ContentDecoder::coding_of(coding);
+            ADD_FAILURE() << coding;
+        } catch (const CheckError& e) {
+            EXPECT_EQ(std::string(e.what()), "unsupported content encoding '" + std::string(coding) + "'");
+        }
+    }
+}
+
+TEST(ContentDecoder, BrotliInSmallPieces)
+{
+    EXPECT_EQ(decode(ContentDecoder::Coding::br, brotli(page), 1), page);
+}
+
+TEST(ContentDecoder, BrotliKeepsOnlyThePrefixButCountsEverything)
+{
+    const std::string big(5'000'000, 'y');
+    ContentDecoder decoder(ContentDecoder::Coding::br, 100);
+    decoder.feed(brotli(big));
+    EXPECT_EQ(decoder.prefix(), std::string(100, 'y'));
+    EXPECT_EQ(decoder.decoded_size(), big.size());
+}
+
+TEST(ContentDecoder, CorruptBrotliFailsTheCheck)
+{
+    EXPECT_THROW(decode(ContentDecoder::Coding::br, "this is not brotli at all"), CheckError);
 }
 
 TEST(ContentDecoder, GzipInSmallPieces)

@@ -1,5 +1,5 @@
-// fuzz_decoder: Content-Encoding gzip and deflate bodies, decoded as they stream in.
-//   Input byte 0: the coding (value % 3: identity, gzip, deflate) and how much to keep
+// fuzz_decoder: Content-Encoding gzip, deflate and br bodies, decoded as they stream in.
+//   Input byte 0: the coding (value % 4: identity, gzip, deflate, br) and how much to keep
 //   (value / 4 * 4: 0 to 252 bytes). Byte 1: how the body is cut into pieces (see Pieces).
 //   The rest: the body as it came off the wire.
 // The same body is also decoded in one piece: how the network cuts a stream must not change
@@ -49,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (size < 2)
         return 0;
     const std::string_view body(reinterpret_cast<const char*>(data) + 2, size - 2);
-    const auto coding = static_cast<ContentDecoder::Coding>(data[0] % 3);
+    const auto coding = static_cast<ContentDecoder::Coding>(data[0] % 4);
     const std::size_t keep = data[0] / 4 * 4;
 
     const Outcome streamed = decode(coding, keep, body, data[1]);
