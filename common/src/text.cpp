@@ -1,8 +1,11 @@
 #include "sitecheck/text.hpp"
 
+#include <iconv.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
 
 namespace sitecheck {
 namespace {
@@ -66,29 +69,64 @@ char32_t next_code_point(std::string_view s, std::size_t& pos)
     return cp;
 }
 
-// windows-1252's 0x80-0x9F; 0 marks the five bytes it leaves undefined.
-constexpr std::array<char16_t, 32> cp1252_high = {
-    0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-    0x2039, 0x0152, 0, 0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013,
-    0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178};
-
-enum class Charset { utf8, latin1, ascii, cp1252 };
-
-Charset lookup(std::string_view name)
+std::string decode_utf8(std::string_view body)
 {
-    std::string n;
-    for (char c : name)
-        if (c != '-' && c != '_')
-            n += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    for (std::string_view alias : {"iso88591", "latin1", "l1", "cp819", "isoir100", "csisolatin1", "8859"})
-        if (n == alias)
-            return Charset::latin1;
-    for (std::string_view alias : {"usascii", "ascii", "ansix3.41968", "us", "646", "iso646us"})
-        if (n == alias)
-            return Charset::ascii;
-    if (n == "windows1252" || n == "cp1252")
-        return Charset::cp1252;
-    return Charset::utf8;
+    std::string out;
+    out.reserve(body.size());
+    for (std::size_t pos = 0; pos < body.size();)
+        append_utf8(out, next_code_point(body, pos));
+    return out;
+}
+
+// Valid UTF-8, but for a sequence cut short at the very end (the kept prefix may cut one).
+bool is_utf8(std::string_view body)
+{
+    for (std::size_t pos = 0; pos < body.size();) {
+        const std::size_t start = pos;
+        if (next_code_point(body, pos) == replacement && body.substr(start, 3) != "\xEF\xBF\xBD" &&
+            pos < body.size())
+            return false;
+    }
+    return true;
+}
+
+// Opens a converter from `charset` to UTF-8, trying the name as given, then without its
+// dashes and underscores ("latin-1" is glibc's "LATIN1").
+iconv_t open_converter(std::string_view charset)
+{
+    std::string name(charset);
+    iconv_t converter = iconv_open("UTF-8", name.c_str());
+    if (converter == reinterpret_cast<iconv_t>(-1)) {
+        std::erase_if(name, [](char c) { return c == '-' || c == '_'; });
+        converter = iconv_open("UTF-8", name.c_str());
+    }
+    return converter;
+}
+
+// iconv(3) into UTF-8. A byte that is not valid becomes U+FFFD; a sequence cut short at the
+// end is dropped.
+std::string decode_with(iconv_t converter, std::string_view body)
+{
+    std::string out;
+    char* in = const_cast<char*>(body.data());
+    std::size_t in_left = body.size();
+    std::array<char, 4096> buffer;
+    for (;;) {
+        char* next = buffer.data();
+        std::size_t room = buffer.size();
+        const std::size_t result = iconv(converter, in_left ? &in : nullptr, &in_left, &next, &room);
+        out.append(buffer.data(), next);
+        if (result != static_cast<std::size_t>(-1) && in_left == 0)
+            break;
+        if (result != static_cast<std::size_t>(-1) || errno == E2BIG)
+            continue;
+        if (errno != EILSEQ)
+            break; // EINVAL: cut short at the end
+        out += "\xEF\xBF\xBD";
+        ++in;
+        --in_left;
+    }
+    return out;
 }
 
 bool is_space(char32_t c)
@@ -134,30 +172,20 @@ std::string charset_of(std::string_view content_type)
 
 std::string decode_text(std::string_view body, std::string_view charset)
 {
-    std::string out;
-    out.reserve(body.size());
-    switch (lookup(charset)) {
-    case Charset::utf8:
-        for (std::size_t pos = 0; pos < body.size();)
-            append_utf8(out, next_code_point(body, pos));
-        break;
-    case Charset::latin1:
-        for (unsigned char c : body)
-            append_utf8(out, c);
-        break;
-    case Charset::ascii:
-        for (unsigned char c : body)
-            append_utf8(out, c < 0x80 ? c : replacement);
-        break;
-    case Charset::cp1252:
-        for (unsigned char c : body) {
-            char32_t cp = c;
-            if (c >= 0x80 && c <= 0x9F)
-                cp = cp1252_high[c - 0x80] ? cp1252_high[c - 0x80] : replacement;
-            append_utf8(out, cp);
-        }
-        break;
-    }
+    // No charset: UTF-8, or what a browser assumes when that does not fit, windows-1252.
+    if (charset.empty())
+        charset = is_utf8(body) ? "utf-8" : "windows-1252";
+    // Python's decoder replaces invalid UTF-8 with one U+FFFD per maximal subpart; glibc's
+    // would differ, so UTF-8 keeps its own decoder. So does a charset iconv does not know.
+    std::string name(charset);
+    std::ranges::transform(name, name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (name == "utf-8" || name == "utf8")
+        return decode_utf8(body);
+    const iconv_t converter = open_converter(charset);
+    if (converter == reinterpret_cast<iconv_t>(-1))
+        return decode_utf8(body);
+    std::string out = decode_with(converter, body);
+    iconv_close(converter);
     return out;
 }
 

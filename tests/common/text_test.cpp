@@ -49,6 +49,28 @@ TEST(Decode, Windows1252HasItsOwnHighHalf)
     EXPECT_EQ(decode_text("\x80\x93x\x94\x81", "windows-1252"), "€“x”\uFFFD");
 }
 
+TEST(Decode, AnyCharsetIconvKnows)
+{
+    EXPECT_EQ(decode_text("\xcf\xf0\xe8\xe2\xe5\xf2", "windows-1251"), "Привет");
+    EXPECT_EQ(decode_text("\xcd\xc9\xd2", "KOI8-R"), "мир");
+    EXPECT_EQ(decode_text("\x93\xfa\x96{", "shift_jis"), "日本");
+    EXPECT_EQ(decode_text("Za\xbf\xf3\xb3\xe6", "iso-8859-2"), "Zażółć");
+    EXPECT_EQ(decode_text(std::string("\xff\xfeH\x00i\x00", 6), "utf-16"), "Hi");
+}
+
+TEST(Decode, MultiByteCharsetKeepsGoingPastAnInvalidByteAndDropsACutEnd)
+{
+    // The kept prefix of a body may end inside a character.
+    EXPECT_EQ(decode_text("\x93\xfa\xff\x96{\x93", "shift_jis"), "日\uFFFD本");
+}
+
+TEST(Decode, WithoutCharsetBytesThatAreNotUtf8AreWindows1252)
+{
+    EXPECT_EQ(decode_text("Caf\xe9 \x93q\x94", ""), "Café “q”");
+    // A UTF-8 sequence cut at the end of the kept prefix is still UTF-8.
+    EXPECT_EQ(decode_text("Gr\xC3\xBC\xC3", ""), "Grü\uFFFD");
+}
+
 TEST(Preview, IsTheFirst17CodePointsStripped)
 {
     EXPECT_EQ(preview("<!doctype html>\n<html lang=en>"), "<!doctype html>\\n<");

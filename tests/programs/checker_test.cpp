@@ -128,10 +128,11 @@ TEST_P(Checker, BadRedirectLocationsFail)
     EXPECT_EQ(r.exit_code, 1) << r.err;
 }
 
-TEST_P(Checker, DecodesChunkedGzipAndDeflateBodies)
+TEST_P(Checker, DecodesChunkedGzipDeflateAndBrotliBodies)
 {
     std::vector<std::string> urls;
-    for (auto path : {"/chunked", "/gzip", "/deflate", "/deflate-raw", "/no-length", "/big-chunked/100000"})
+    for (auto path : {"/chunked", "/gzip", "/deflate", "/deflate-raw", "/br", "/encoding/identity", "/no-length",
+                      "/big-chunked/100000"})
         urls.push_back(servers().https.url(path));
     const auto r = check(GetParam(), urls);
     for (const auto& url : urls) {
@@ -140,6 +141,52 @@ TEST_P(Checker, DecodesChunkedGzipAndDeflateBodies)
         EXPECT_EQ(lines[0], url + ": status -> 200");
         EXPECT_TRUE(lines[1].starts_with(url + ": type -> <!doctype html>\\n")) << lines[1];
     }
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST_P(Checker, AnyOtherContentEncodingFailsAfterTheStatus)
+{
+    const auto zstd = servers().http.url("/encoding/zstd");
+    const auto r = check(GetParam(), {zstd});
+    EXPECT_EQ(lines_starting_with(r.out, zstd), (std::vector<std::string>{zstd + ": status -> 200"}));
+    EXPECT_EQ(lines_starting_with(r.err, zstd), (std::vector<std::string>{
+        zstd + ": error -> unsupported content encoding 'zstd'"}));
+    EXPECT_EQ(r.exit_code, 1);
+}
+
+TEST_P(Checker, StatusPrintsWhenTheBodyFailsToDecode)
+{
+    // The body's first bytes in the head's segment, then in a later one: the same two lines.
+    for (auto path : {"/bad-gzip", "/bad-gzip-late"}) {
+        for (const auto* server : {&servers().http, &servers().https}) {
+            const auto url = server->url(path);
+            const auto r = check(GetParam(), {url});
+            EXPECT_EQ(lines_starting_with(r.out, url), (std::vector<std::string>{url + ": status -> 200"}));
+            EXPECT_EQ(lines_starting_with(r.err, url), (std::vector<std::string>{
+                url + ": error -> body is not valid gzip data"}));
+        }
+    }
+}
+
+TEST_P(Checker, TextIsDecodedWithAnyCharsetIconvKnows)
+{
+    // The previews are Python's html[:17].strip() of aiohttp's text().
+    const std::vector<std::pair<std::string, std::string>> pages = {
+        {"windows-1251", "Привет, мир! Это"},
+        {"koi8-r", "Здравствуй, мир!"},
+        {"shift_jis", "こんにちは、世界。日本語のページで"},
+        {"iso-8859-2", "Zażółć gęślą jaźń"},
+        {"utf-16", "Hello from a UTF-"},
+        {"none-utf8", "Grüße ohne Zeiche"},   // no charset: UTF-8 ...
+        {"none-cp1252", "Café “quoted” – n"}, // ... or windows-1252 when that is not valid UTF-8
+    };
+    std::vector<std::string> urls;
+    for (const auto& [name, text] : pages)
+        urls.push_back(servers().http.url("/charset/" + name));
+    const auto r = check(GetParam(), urls);
+    for (std::size_t i = 0; i < pages.size(); ++i)
+        EXPECT_EQ(lines_starting_with(r.out, urls[i] + ": type"),
+                  (std::vector<std::string>{urls[i] + ": type -> " + pages[i].second}));
     EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
@@ -171,7 +218,7 @@ TEST_P(Checker, SendsTheRequestAiohttpWould)
     ASSERT_NE(head, heads.end());
     EXPECT_NE(head->find("\r\nHost: 127.0.0.1:" + std::to_string(servers().http.port()) + "\r\n"), std::string::npos) << *head;
     EXPECT_NE(head->find("\r\nUser-Agent: sitecheck/"), std::string::npos) << *head;
-    EXPECT_NE(head->find("\r\nAccept-Encoding: gzip, deflate\r\n"), std::string::npos) << *head;
+    EXPECT_NE(head->find("\r\nAccept-Encoding: gzip, deflate, br\r\n"), std::string::npos) << *head;
 }
 
 TEST_P(Checker, CertificateProblemsAreNamed)

@@ -23,6 +23,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <brotli/encode.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -231,6 +232,33 @@ std::string compress(std::string_view in, int window_bits) {
     if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
     return out;
 }
+
+std::string brotli(std::string_view in) {
+    std::string out(BrotliEncoderMaxCompressedSize(in.size()), '\0');
+    std::size_t size = out.size();
+    if (!BrotliEncoderCompress(BROTLI_DEFAULT_QUALITY, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT, in.size(),
+                               reinterpret_cast<const std::uint8_t*>(in.data()), &size,
+                               reinterpret_cast<std::uint8_t*>(out.data())))
+        throw std::runtime_error("brotli failed");
+    out.resize(size);
+    return out;
+}
+
+// Pages in other charsets, as bytes (written with Python's codecs), for /charset/NAME.
+struct CharsetPage {
+    std::string_view path;    // NAME in /charset/NAME
+    std::string_view charset; // the Content-Type's charset parameter; empty: none
+    std::string_view body;
+};
+const std::array<CharsetPage, 7> charset_pages{{
+        {"windows-1251", "windows-1251", {"\xcf\xf0\xe8\xe2\xe5\xf2, \xec\xe8\xf0! \xdd\xf2\xee \xf1\xf2\xf0\xe0\xed\xe8\xf6\xe0 \xe2 \xea\xee\xe4\xe8\xf0\xee\xe2\xea\xe5", 37}},
+        {"koi8-r", "koi8-r", {"\xfa\xc4\xd2\xc1\xd7\xd3\xd4\xd7\xd5\xca, \xcd\xc9\xd2! \xfc\xd4\xcf \xd3\xd4\xd2\xc1\xce\xc9\xc3\xc1 \xd7 KOI8", 36}},
+        {"shift_jis", "Shift_JIS", {"\x82\xb1\x82\xf1\x82\xc9\x82\xbf\x82\xcd\x81" "A\x90\xa2\x8a" "E\x81" "B\x93\xfa\x96{\x8c\xea\x82\xcc\x83y\x81[\x83W\x82\xc5\x82\xb7", 36}},
+        {"iso-8859-2", "ISO-8859-2", {"Za\xbf\xf3\xb3\xe6 g\xea\xb6l\xb1 ja\xbc\xf1, to jest strona", 33}},
+        {"utf-16", "UTF-16", {"\xff\xfeH\x00" "e\x00l\x00l\x00o\x00 \x00" "f\x00r\x00o\x00m\x00 \x00" "a\x00 \x00U\x00T\x00" "F\x00-\x00" "1\x00" "6\x00 \x00p\x00" "a\x00g\x00" "e\x00,\x00 \x00w\x00i\x00t\x00h\x00 \x00\xe9\x00", 66}},
+        {"none-cp1252", "", {"Caf\xe9 \x93quoted\x94 \x96 na\xefve text here", 31}},
+        {"none-utf8", "", {"Gr\xc3\xbc\xc3\x9f" "e ohne Zeichensatz, aber UTF-8", 36}},
+}};
 
 std::string chunk_size_line(std::size_t n) {
     char buf[32];
@@ -599,6 +627,44 @@ struct LoopbackServer::Impl {
             Head h;
             h.extra = path == "/gzip" ? "Content-Encoding: gzip\r\n" : "Content-Encoding: deflate\r\n";
             co_return co_await simple(st, req, h, body);
+        }
+        if (path == "/br") {
+            Head h;
+            h.extra = "Content-Encoding: br\r\n";
+            const std::string body = brotli("<!doctype html>\n<p>brotli</p>\n");
+            co_return co_await simple(st, req, h, body);
+        }
+        if (auto r = rest("/encoding/")) {  // a body sent as is, labelled with any coding
+            Head h;
+            h.extra = "Content-Encoding: " + std::string(*r) + "\r\n";
+            co_return co_await simple(st, req, h, kOkBody);
+        }
+        if (path == "/bad-gzip" || path == "/bad-gzip-late") {
+            // A body that is not gzip, sent with its head or a moment after it.
+            Head h;
+            h.extra = "Content-Encoding: gzip\r\n";
+            h.content_length = 24;
+            h.close = true;
+            const std::string head = render(h);
+            const std::string body = "this is not gzip at all!";
+            if (path == "/bad-gzip") {
+                co_await write(st, head + body);
+            } else {
+                co_await write(st, head);
+                asio::steady_timer pause(st.get_executor(), std::chrono::milliseconds(50));
+                co_await pause.async_wait(use_awaitable);
+                co_await write(st, body);
+            }
+            co_return Next::Close;
+        }
+        if (auto r = rest("/charset/")) {
+            for (const auto& page : charset_pages) {
+                if (page.path != *r) continue;
+                Head h;
+                const std::string type = page.charset.empty() ? "text/html" : "text/html; charset=" + std::string(page.charset);
+                h.content_type = type;
+                co_return co_await simple(st, req, h, page.body);
+            }
         }
         if (auto r = rest("/big/")) {
             if (auto n = parse_number<std::uint64_t>(*r)) co_return co_await big(st, req, *n, false);

@@ -9,9 +9,10 @@ namespace sitecheck {
 // The charset parameter of a Content-Type value, lower-cased; empty when there is none.
 std::string charset_of(std::string_view content_type);
 
-// Decodes a body in the named charset to UTF-8. UTF-8 is the default; ISO-8859-1, US-ASCII
-// and windows-1252 (with their aliases) are known. Bytes that are not valid in the charset
-// become U+FFFD, one per maximal invalid subpart, as Python's errors="replace" does.
+// Decodes a body in the named charset to UTF-8: any charset iconv(3) knows; UTF-8 (and a
+// charset iconv does not know) with Python's errors="replace", one U+FFFD per maximal invalid
+// subpart. With no charset: UTF-8, or windows-1252 when the body is not valid UTF-8. Bytes
+// not valid in the charset become U+FFFD.
 std::string decode_text(std::string_view body, std::string_view charset);
 
 // Python's `text[:count]`: the first `count` code points of UTF-8 text.
