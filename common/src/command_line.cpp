@@ -2,6 +2,8 @@
 
 #include "sitecheck/session.hpp"
 
+#include <sys/resource.h>
+
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -127,7 +129,17 @@ Arguments parse_command_line(int argc, char* argv[], const char* program, SyncOp
     } catch (const std::exception& e) {
         usage_error(program, e.what());
     }
+    raise_open_file_limit();
     return args;
+}
+
+void raise_open_file_limit()
+{
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
 }
 
 } // namespace sitecheck

@@ -3,7 +3,7 @@
 // the spec's plain-words MESSAGE.
 #include "sitecheck/session.hpp"
 
-#include "connection_slots.hpp"
+#include "connection_limit.hpp"
 #include "http_read.hpp"
 #include "sitecheck/errors.hpp"
 #include "sitecheck/report.hpp"
@@ -199,7 +199,7 @@ awaitable<void> Connection::connect(const Target& to)
     target = to;
     const auto endpoints = co_await resolve();
     slot.emplace();
-    if (!co_await ConnectionSlot::acquire(*slot, deadline))
+    if (!co_await slot->acquire(deadline))
         fail(beast::error::timeout, Phase::connect);
     beast::tcp_stream stream = co_await connect_tcp(endpoints);
     trace(url, "connected " + target.host_header);

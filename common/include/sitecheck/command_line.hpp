@@ -13,9 +13,14 @@ struct Arguments {
 
 enum class SyncOption { no, yes };
 
-// Parses the command line and applies --timeout, --cafile and --trace to settings().
-// --help and --version print and exit 0; a usage error prints a message and exits 2.
+// Parses the command line and applies --timeout, --cafile and --trace to settings(), then
+// calls raise_open_file_limit(). --help and --version print and exit 0; a usage error prints
+// a message and exits 2.
 Arguments parse_command_line(int argc, char* argv[], const char* program,
                              SyncOption sync_option = SyncOption::no);
+
+// Raises the process's soft limit of open files to its hard limit: the number of connections
+// open at once is that limit less a reserve; checks beyond it wait for a connection to close.
+void raise_open_file_limit();
 
 } // namespace sitecheck
