@@ -101,6 +101,8 @@ struct Connection {
     {
         if (!settings.tls)
             settings.tls = default_tls_context();
+        // Beast reads as much as the buffer has room for: a body streams through 16 KiB.
+        buffer.reserve(16 * 1024);
     }
 
     asio::any_io_executor executor;
