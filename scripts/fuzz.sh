@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets in tests/fuzz with clang-14 and runs each for a while.
+# Builds the libFuzzer targets in tests/fuzz (the fuzz preset: clang 16) and runs each for a while.
 #   scripts/fuzz.sh              15 seconds per target, about a minute for the four
 #   scripts/fuzz.sh 300          5 minutes per target
 # Each target starts from a copy of its seeds in tests/fuzz/corpus/<target>/, so the
@@ -15,9 +15,8 @@ case $seconds in '' | *[!0-9]* | 0)
 esac
 targets=(fuzz_url fuzz_text fuzz_decoder fuzz_response)
 
-scripts/setup.sh clang-14 libclang-rt-14-dev
-cmake -S tests/fuzz -B build-fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build-fuzz -j "${FUZZ_JOBS:-2}"
+scripts/setup.sh
+CMAKE_BUILD_PARALLEL_LEVEL=${FUZZ_JOBS:-2} cmake --workflow --preset fuzz >/dev/null
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sitecheck-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT

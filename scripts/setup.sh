@@ -5,7 +5,10 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-packages=(g++ cmake libboost1.81-dev libboost-url1.81-dev libssl-dev zlib1g-dev libbrotli-dev libgtest-dev)
+# clang-16 and its runtime (libFuzzer, sanitizers): the second compiler CI builds with, and the
+# fuzz targets' compiler.
+packages=(g++ clang-16 libclang-rt-16-dev cmake libboost1.81-dev libboost-url1.81-dev libssl-dev
+          zlib1g-dev libbrotli-dev libgtest-dev)
 # Each version's site_checker.py, and the test that compares it with the C++, run on aiohttp.
 packages+=(python3-aiohttp)
 # International host names go through IDNA with libidn2, found by pkg-config.
@@ -15,7 +18,7 @@ packages+=(chromium fonts-liberation)
 # Node.js runs that test; a node installed some other way (with its own npm) is used as it is.
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
-# Extra packages a caller asks for, e.g. `scripts/setup.sh clang libclang-rt-14-dev`.
+# Extra packages a caller asks for, e.g. `scripts/setup.sh gdb`.
 packages+=("$@")
 
 missing=()

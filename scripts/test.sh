@@ -1,28 +1,30 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every test: the README's test command, and what CI runs.
-#   scripts/test.sh            the suite in Release, again under ASan+UBSan+LSan, then the fuzzers
-#   scripts/test.sh default    one preset only: default, debug or asan
+#   scripts/test.sh            the CI workflows (CMakePresets.json): ci (Release, g++),
+#                              ci-asan (ASan+UBSan+LSan, g++), ci-clang (Release, clang 16),
+#                              all with warnings as errors; then the fuzzers
+#   scripts/test.sh WORKFLOW   one workflow only, e.g. default, asan or clang
 # FUZZ_SECONDS (default 15) is each fuzz target's time; FUZZ_SECONDS=0 skips fuzzing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
-jobs=$(nproc)
-run_preset() {
-  echo "== $1: build and test" >&2
-  cmake --preset "$1" >/dev/null
-  cmake --build --preset "$1" -j "$jobs"
-  # The tests mostly wait on sockets: twice as many as cores keeps the machine busy.
-  ctest --preset "$1" -j "$((2 * jobs))"
+export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}
+# The tests mostly wait on sockets: twice as many as cores keeps the machine busy.
+export CTEST_PARALLEL_LEVEL=${CTEST_PARALLEL_LEVEL:-$((2 * $(nproc)))}
+workflow() {
+  echo "== $1" >&2
+  cmake --workflow --preset "$1"
 }
 
 if [ $# -gt 0 ]; then
-  run_preset "$1"
+  workflow "$1"
   exit
 fi
-run_preset default
-# The sanitizers halt on the first report (see the asan preset), so a report fails a test.
-run_preset asan
+workflow ci
+# The sanitizers halt on the first report (see the asan test presets), so a report fails a test.
+workflow ci-asan
+workflow ci-clang
 if [ "${FUZZ_SECONDS:-15}" != 0 ]; then
   echo "== fuzz: ${FUZZ_SECONDS:-15} s per target" >&2
   scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
