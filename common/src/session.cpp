@@ -255,6 +255,9 @@ awaitable<void> Connection::start_tls(beast::tcp_stream stream)
         fail(ec, Phase::handshake);
 }
 
+namespace {
+
+// The request: a GET over HTTP/1.1 with the headers aiohttp sends.
 http::request<http::empty_body> make_request(const Target& target)
 {
     http::request<http::empty_body> request(http::verb::get, target.target, 11);
@@ -271,6 +274,8 @@ awaitable<error_code> write_request(Stream& stream, const http::request<http::em
     auto [ec, n] = co_await http::async_write(stream, request, use_tuple);
     co_return ec;
 }
+
+} // namespace
 
 awaitable<void> Connection::send_request()
 {
