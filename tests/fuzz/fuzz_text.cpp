@@ -1,6 +1,7 @@
 // fuzz_text: a body's bytes on their way to the preview, and Content-Type values.
-//   Input: the body, decoded under every charset the checker knows and one it does not; the
-//   input is also read as a Content-Type value, and the preview is taken of the raw bytes.
+//   Input: the body, decoded as UTF-8, with no charset, and with single- and multi-byte
+//   charsets through iconv; the input is also read as a Content-Type value, and the preview is
+//   taken of the raw bytes.
 #include "fuzz_check.hpp"
 
 #include "sitecheck/text.hpp"
@@ -64,11 +65,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 {
     const std::string_view input(reinterpret_cast<const char*>(data), size);
 
-    for (std::string_view charset : {"utf-8", "latin1", "us-ascii", "windows-1252", "koi8-r", ""}) {
+    for (std::string_view charset : {"utf-8", "", "latin1", "us-ascii", "windows-1252", "koi8-r"}) {
         const std::string text = sitecheck::decode_text(input, charset);
         FUZZ_CHECK(fuzz::valid_utf8(text));
-        // Single-byte charsets give one code point per byte; UTF-8 at most one per byte.
-        if (charset == "utf-8" || charset == "koi8-r" || charset.empty()) {
+        // UTF-8 gives at most one code point per byte, and valid UTF-8 back as it was; with no
+        // charset, the same, or windows-1252's one code point per byte. The single-byte
+        // charsets (through iconv) give one code point per byte.
+        if (charset == "utf-8" || charset.empty()) {
             FUZZ_CHECK(fuzz::code_points(text) <= input.size());
             if (fuzz::valid_utf8(input))
                 FUZZ_CHECK(text == input);
@@ -77,6 +80,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         if (std::ranges::all_of(input, [](unsigned char c) { return c < 0x80; }))
             FUZZ_CHECK(text == input);
+        check_preview(text);
+    }
+    // Multi-byte charsets through iconv: valid UTF-8, never more code points than bytes.
+    for (std::string_view charset : {"shift_jis", "utf-16", "gb18030"}) {
+        const std::string text = sitecheck::decode_text(input, charset);
+        FUZZ_CHECK(fuzz::valid_utf8(text));
+        FUZZ_CHECK(fuzz::code_points(text) <= input.size());
         check_preview(text);
     }
     check_preview(input); // the steps must not trust their input to be valid UTF-8
