@@ -4,6 +4,7 @@
 #
 #     bench/run.sh                  # 300 sites, 7 alternating runs per tool, then the 1 GiB page
 #     SITES=100 RUNS=3 bench/run.sh # smaller; HOST=127.0.0.1 checks an IP URL (no resolver)
+#     BEFORE=/path/to/site_checker_v1 bench/run.sh   # another build of v1 in the same rounds
 #
 # Writes bench/results.md (the table) and bench/results.png (the plot). Loopback only.
 set -euo pipefail
@@ -21,6 +22,7 @@ scripts/setup.sh nginx python3-aiohttp curl gnuplot-nox openssl
 cmake --preset default >/dev/null
 cmake --build --preset default -j2 --target site_checker_v1
 checker=$root/build/bin/site_checker_v1
+BEFORE=${BEFORE:-}
 
 tmp=$(mktemp -d /tmp/sitecheck-bench.XXXXXX)
 nginx_pid=""
@@ -103,6 +105,7 @@ run_tool() { # run_tool TOOL: one run, appended to runs.tsv as: tool wall user s
     local tool=$1 out=$tmp/$1.out err=$tmp/$1.err rc=0
     case $tool in
     cpp) "$tmp/rusage" "$tmp/time" "$checker" --cafile "$tmp/ca.pem" "${urls[@]}" >"$out" 2>"$err" || rc=$? ;;
+    before) "$tmp/rusage" "$tmp/time" "$BEFORE" --cafile "$tmp/ca.pem" "${urls[@]}" >"$out" 2>"$err" || rc=$? ;;
     aiohttp) "$tmp/rusage" "$tmp/time" "$PYTHON" bench/site_checker_aiohttp.py --cafile "$tmp/ca.pem" "${urls[@]}" >"$out" 2>"$err" || rc=$? ;;
     # The other two trust the system's roots as well as the CA; curl does with --capath, which
     # reads a root only when a chain needs it. (A --cacert bundle of all the system's roots
@@ -127,16 +130,30 @@ run_tool() { # run_tool TOOL: one run, appended to runs.tsv as: tool wall user s
     printf '%s %s\n' "$tool" "$(cat "$tmp/time")" >> "$tmp/runs.tsv"
 }
 
+# The floor: OpenSSL's own loop of full handshakes, each with a GET of the same page, against
+# the same server with the same CA and verification (`openssl s_time -new`), scaled to SITES
+# connections below. s_time counts user CPU only. Measured before and after the rounds.
+floor_rate() { # connections per second of user CPU
+    openssl s_time -connect "127.0.0.1:$port" -new -www /page.html -CAfile "$tmp/ca.pem" \
+        -verify 4 -time "${FLOOR_SECONDS:-4}" 2>/dev/null |
+        sed -n 's|.*; \([0-9.]*\) connections/user sec.*|\1|p' | head -1
+}
+floor_before=$(floor_rate)
+
 echo "bench: $SITES sites at $base, $RUNS runs per tool; load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 : > "$tmp/runs.tsv"
 tools=(cpp aiohttp curl curl_nosession)
+[ -n "$BEFORE" ] && tools+=(before)
 for tool in "${tools[@]}"; do run_tool "$tool"; done
 : > "$tmp/runs.tsv" # the warm-up run is not counted
 for r in $(seq 1 "$RUNS"); do
     for tool in "${tools[@]}"; do run_tool "$tool"; done
     echo "bench: run $r of $RUNS done" >&2
 done
+
+floor_after=$(floor_rate)
+[ -n "$floor_before" ] && [ -n "$floor_after" ] || { echo "bench: openssl s_time failed" >&2; exit 1; }
 
 # 4. The 1 GiB page, with site_checker_v1 alone.
 : > "$tmp/big.tsv"
@@ -149,9 +166,11 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # 5. Medians, the table and the plot.
 "$PYTHON" - "$tmp/runs.tsv" "$tmp/big.tsv" "$SITES" "$RUNS" "$HOST" "$load_before" "$load_after" \
-    "$tmp/plot.dat" > "$tmp/results.md" <<'EOF'
+    "$tmp/plot.dat" "$floor_before" "$floor_after" > "$tmp/results.md" <<'EOF'
 import statistics, sys, subprocess, datetime
-runs, big, sites, nruns, host, load_before, load_after, plot = sys.argv[1:]
+runs, big, sites, nruns, host, load_before, load_after, plot, floor_before, floor_after = sys.argv[1:]
+# The floor's user CPU for `sites` connections, from the mean of its two rates.
+floor = int(sites) / ((float(floor_before) + float(floor_after)) / 2)
 
 def medians(path):
     rows = {}
@@ -171,17 +190,21 @@ def version(cmd, words=2):
 m = medians(runs)
 b = medians(big)["big"]
 names = {"cpp": "site_checker_v1 (C++)", "aiohttp": "Python + aiohttp",
-         "curl": "curl --parallel", "curl_nosession": "curl --parallel --no-sessionid"}
+         "curl": "curl --parallel", "curl_nosession": "curl --parallel --no-sessionid",
+         "before": "site_checker_v1, BEFORE build"}
 cpu_model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 print("# Benchmark results\n")
 print(f"Written by `bench/run.sh` on {datetime.date.today()}. {sites} distinct HTTPS URLs on `{host}` "
       f"(nginx on loopback), all checked at once; median of {nruns} alternating runs per tool. "
       "CPU is user + system time of the client's process tree; the server's is not counted.\n")
-print("| tool | client CPU (s) | user (s) | sys (s) | peak RSS (MiB) | wall (s) |")
-print("|---|---:|---:|---:|---:|---:|")
-for t in ("cpp", "aiohttp", "curl", "curl_nosession"):
+print("| tool | client CPU (s) | × floor | user (s) | sys (s) | peak RSS (MiB) | wall (s) |")
+print("|---|---:|---:|---:|---:|---:|---:|")
+for t in ("cpp", "before", "aiohttp", "curl", "curl_nosession"):
+    if t not in m:
+        continue
     wall, cpu, rss, user, sys_ = m[t]
-    print(f"| {names[t]} | {cpu:.3f} | {user:.3f} | {sys_:.3f} | {rss:.1f} | {wall:.3f} |")
+    print(f"| {names[t]} | {cpu:.3f} | {cpu / floor:.2f} | {user:.3f} | {sys_:.3f} | {rss:.1f} | {wall:.3f} |")
+print(f"| floor: `openssl s_time -new`, scaled to {sites} connections (user CPU only) | {floor:.3f} | 1.00 | {floor:.3f} | | | |")
 c, a, u = m["cpp"], m["aiohttp"], m["curl"]
 print("\n| ratio | CPU | peak RSS | wall |")
 print("|---|---:|---:|---:|")
