@@ -140,9 +140,16 @@ struct Connection {
     template <class Step>
     awaitable<error_code> on_stream(Step step)
     {
-        if (tls)
-            co_return co_await step(*tls);
-        co_return co_await step(*plain);
+        try {
+            if (tls)
+                co_return co_await step(*tls);
+            co_return co_await step(*plain);
+        } catch (const boost::system::system_error& e) {
+            // Cancelled before a read or write began: Asio throws rather than start it.
+            if (e.code() == asio::error::operation_aborted)
+                trace(url, "cancelled");
+            throw;
+        }
     }
 };
 
