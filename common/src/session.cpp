@@ -4,7 +4,9 @@
 #include "sitecheck/session.hpp"
 
 #include "connection_limit.hpp"
+#include "happy_eyeballs.hpp"
 #include "http_read.hpp"
+#include "name_lookup.hpp"
 #include "sitecheck/errors.hpp"
 #include "sitecheck/report.hpp"
 #include "sitecheck/run.hpp"
@@ -13,11 +15,9 @@
 #include "tls.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
@@ -35,6 +35,7 @@
 #include <memory>
 #include <mutex>
 #include <tuple>
+#include <vector>
 
 #ifndef SITECHECK_VERSION
 #define SITECHECK_VERSION "0.0.0"
@@ -77,6 +78,14 @@ std::string seconds_text(double seconds)
 bool is_redirect(int status)
 {
     return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+// "127.0.0.1:8080", "[::1]:8080"
+std::string address_text(const tcp::endpoint& endpoint)
+{
+    const auto address = endpoint.address().to_string();
+    const auto port = std::to_string(endpoint.port());
+    return endpoint.address().is_v6() ? "[" + address + "]:" + port : address + ":" + port;
 }
 
 std::string openssl_reason(const error_code& ec)
@@ -128,10 +137,11 @@ struct Connection {
 
     [[noreturn]] void fail(const error_code& ec, Phase phase);
     awaitable<void> connect(const Target& to);
-    awaitable<tcp::resolver::results_type> resolve();
-    awaitable<beast::tcp_stream> connect_tcp(const tcp::resolver::results_type& endpoints);
+    awaitable<std::vector<tcp::endpoint>> resolve();
+    awaitable<beast::tcp_stream> connect_tcp(const std::vector<tcp::endpoint>& endpoints);
     awaitable<void> start_tls(beast::tcp_stream stream);
     awaitable<void> send_request();
+    awaitable<bool> exchange(bool reused);
     awaitable<void> read_head();
     awaitable<void> read_body();
     awaitable<void> close();
@@ -211,7 +221,6 @@ awaitable<void> Connection::connect(const Target& to)
     if (!co_await slot->acquire(deadline))
         fail(beast::error::timeout, Phase::connect);
     beast::tcp_stream stream = co_await connect_tcp(endpoints);
-    trace(url, "connected " + target.host_header);
     if (!target.tls) {
         plain.emplace(std::move(stream));
         co_return;
@@ -220,36 +229,30 @@ awaitable<void> Connection::connect(const Target& to)
     trace(url, "tls");
 }
 
-awaitable<tcp::resolver::results_type> Connection::resolve()
+// Lookups on their own threads: name_lookup.cpp.
+awaitable<std::vector<tcp::endpoint>> Connection::resolve()
 {
-    using namespace asio::experimental::awaitable_operators;
-    const auto port = static_cast<unsigned short>(std::stoi(target.port));
-    if (target.host_is_ip) // an IP literal needs no resolver
-        co_return tcp::resolver::results_type::create(
-            tcp::endpoint(asio::ip::make_address(target.host), port), target.host, target.port);
-    tcp::resolver resolver(executor);
-    asio::steady_timer timer(executor, deadline);
-    auto raced = co_await (resolver.async_resolve(target.host, target.port, use_tuple) ||
-                           timer.async_wait(use_tuple));
-    if (raced.index() == 1)
-        fail(std::get<1>(raced) == std::tuple{error_code{}} ? beast::error::timeout
-                                                              : std::get<0>(std::get<1>(raced)),
-             Phase::resolve);
-    auto [ec, endpoints] = std::get<0>(raced);
+    if (target.host_is_ip) // an IP literal needs no lookup
+        co_return std::vector{tcp::endpoint(asio::ip::make_address(target.host),
+                                            static_cast<unsigned short>(std::stoi(target.port)))};
+    auto [ec, endpoints] = co_await look_up(target.host, target.port, deadline);
     if (ec)
         fail(ec, Phase::resolve);
     co_return endpoints;
 }
 
-awaitable<beast::tcp_stream> Connection::connect_tcp(const tcp::resolver::results_type& endpoints)
+// Happy Eyeballs: happy_eyeballs.cpp.
+awaitable<beast::tcp_stream> Connection::connect_tcp(const std::vector<tcp::endpoint>& endpoints)
 {
-    beast::tcp_stream stream(executor);
+    Connected connected = co_await connect_happily(endpoints, deadline);
+    if (connected.error)
+        fail(connected.error, Phase::connect);
+    beast::tcp_stream stream(std::move(connected.socket));
     // From here on, the stream's timer carries the deadline for every read and write.
     stream.expires_at(deadline);
-    auto [ec, endpoint] = co_await stream.async_connect(endpoints, use_tuple);
-    if (ec)
-        fail(ec, Phase::connect);
-    stream.socket().set_option(tcp::no_delay(true), ec);
+    error_code ignored;
+    stream.socket().set_option(tcp::no_delay(true), ignored);
+    trace(url, "connected " + address_text(connected.winner));
     co_return stream;
 }
 
@@ -269,6 +272,8 @@ http::request<http::empty_body> make_request(const Target& target)
 {
     http::request<http::empty_body> request(http::verb::get, target.target, 11);
     request.set(http::field::host, target.host_header);
+    if (!target.authorization.empty())
+        request.set(http::field::authorization, target.authorization);
     request.set(http::field::user_agent, "sitecheck/" SITECHECK_VERSION);
     request.set(http::field::accept, "*/*");
     request.set(http::field::accept_encoding, "gzip, deflate, br");
@@ -287,9 +292,28 @@ awaitable<error_code> write_request(Stream& stream, const http::request<http::em
 awaitable<void> Connection::send_request()
 {
     const auto request = make_request(target);
+    reader.reset(); // nothing of this request's response has arrived yet
     if (auto ec = co_await on_stream([&](auto& stream) { return write_request(stream, request); }))
         fail(ec, Phase::head);
     body_read = false;
+}
+
+// Sends the request and reads the response's head. A server may close a kept-alive connection
+// just as the next request goes out; a GET is then safe to send again (RFC 9112 section
+// 9.3.1), so on a reused connection that failed before any byte of the response, this
+// returns false and the caller retries once on a new connection.
+awaitable<bool> Connection::exchange(bool reused)
+{
+    try {
+        co_await send_request();
+        co_await read_head();
+        co_return true;
+    } catch (const CheckError&) {
+        const bool response_begun = buffer.size() > 0 || (reader && reader->got_some());
+        if (!reused || response_begun || std::chrono::steady_clock::now() >= deadline)
+            throw;
+    }
+    co_return false;
 }
 
 awaitable<void> Connection::read_head()
@@ -383,13 +407,19 @@ awaitable<Response> ClientSession::get(std::string url)
     trace(url, "open");
     Target target = parse_url(url);
     for (int redirects = 0;; ++redirects) {
-        if (!c.is_open() || !c.target.same_origin(target)) {
+        const bool reused = c.is_open() && c.target.same_origin(target);
+        if (!reused) {
             co_await c.close();
             co_await c.connect(target);
         }
         c.target = target;
-        co_await c.send_request();
-        co_await c.read_head();
+        if (!co_await c.exchange(reused)) {
+            trace(url, "retry on a new connection");
+            co_await c.close();
+            co_await c.connect(target);
+            c.target = target;
+            co_await c.exchange(false);
+        }
         const int status = c.reader->status();
         if (!is_redirect(status) || c.reader->location().empty()) {
             trace(url, "status " + std::to_string(status));
