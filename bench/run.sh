@@ -106,7 +106,7 @@ run_tool() { # run_tool TOOL: one run, appended to runs.tsv as: tool wall user s
     case $tool in
     cpp) "$tmp/rusage" "$tmp/time" "$checker" --cafile "$tmp/ca.pem" "${urls[@]}" >"$out" 2>"$err" || rc=$? ;;
     before) "$tmp/rusage" "$tmp/time" "$BEFORE" --cafile "$tmp/ca.pem" "${urls[@]}" >"$out" 2>"$err" || rc=$? ;;
-    aiohttp) "$tmp/rusage" "$tmp/time" "$PYTHON" bench/site_checker_aiohttp.py --cafile "$tmp/ca.pem" "${urls[@]}" >"$out" 2>"$err" || rc=$? ;;
+    aiohttp) "$tmp/rusage" "$tmp/time" "$PYTHON" v1_context_manager/site_checker.py --cafile "$tmp/ca.pem" "${urls[@]}" >"$out" 2>"$err" || rc=$? ;;
     # The other two trust the system's roots as well as the CA; curl does with --capath, which
     # reads a root only when a chain needs it. (A --cacert bundle of all the system's roots
     # would be read again for every connection: 15 times the CPU, not a fair comparison.)
