@@ -12,7 +12,6 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include <exception>
 #include <string>
 #include <vector>
 

@@ -11,7 +11,6 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include <exception>
 #include <string>
 #include <vector>
 
