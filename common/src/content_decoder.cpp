@@ -130,8 +130,11 @@ void ContentDecoder::unbrotli(std::string_view in)
         }
         if (rc == BROTLI_DECODER_RESULT_ERROR)
             throw CheckError("body is not valid brotli data");
-        if (rc == BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT)
-            return; // all of `in` is taken
+        // All of `in` is taken; but with the output full the decoder may still hold decoded
+        // bytes, which it would give only on the next call (found by fuzz_decoder).
+        if (rc == BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT &&
+            !BrotliDecoderHasMoreOutput(brotli_->state.get()))
+            return;
     }
 }
 

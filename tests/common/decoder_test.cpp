@@ -87,6 +87,30 @@ TEST(ContentDecoder, BrotliKeepsOnlyThePrefixButCountsEverything)
     EXPECT_EQ(decoder.decoded_size(), big.size());
 }
 
+TEST(ContentDecoder, BrotliGivesWhatItHoldsWhenTheInputEndsWithTheOutputFull)
+{
+    // Found by fuzz_decoder: a brotli stream (cut short) whose last input byte decodes to more
+    // than one output buffer. The decoder reports "needs more input" with decoded bytes still
+    // held; they must come out now, not only with the next piece, which may never come.
+    const std::string body(
+        "\x00\x8b\x08\x01\x04\x5c\x08\x08\xb3\x02\x51\x42\x02\xa9\x2c\x78\x01\xff\xff\xff\xff\xff\xff\xff"
+        "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+        "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+        "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+        "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+        "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x04\xe8\xc9"
+        "\xcd\xb1\xb3\x81\xa9\x76\x1e\xa9\xa9\x39\x39\xe5\xf9\x45\x34\x29\x36\xfa\x23\x10\x30\x1b\x7d\x88"
+        "\x8a\xa4\xfc\x94\x3f\xf2",
+        174);
+    ContentDecoder whole(ContentDecoder::Coding::br, 0);
+    whole.feed(body);
+    ContentDecoder bytewise(ContentDecoder::Coding::br, 0);
+    for (char c : body)
+        bytewise.feed(std::string_view(&c, 1));
+    EXPECT_GT(whole.decoded_size(), 16u * 1024);
+    EXPECT_EQ(whole.decoded_size(), bytewise.decoded_size());
+}
+
 TEST(ContentDecoder, CorruptBrotliFailsTheCheck)
 {
     EXPECT_THROW(decode(ContentDecoder::Coding::br, "this is not brotli at all"), CheckError);
