@@ -1,4 +1,4 @@
-#include "happy_eyeballs.hpp"
+#include "net/happy_eyeballs.hpp"
 
 #include <gmock/gmock.h>
 

@@ -1,6 +1,6 @@
 // ResponseReader driven by the session's own read path (read_response_head, then
 // read_response_body) over beast::test::stream, which hands out at most `piece` bytes a read.
-#include "http_read.hpp"
+#include "http/read.hpp"
 #include "sitecheck/errors.hpp"
 
 #include <boost/asio/co_spawn.hpp>

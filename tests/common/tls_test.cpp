@@ -1,6 +1,6 @@
 // What a connection expects of its peer's certificate (detail::expect_peer), checked with a
 // real handshake against a loopback server whose certificate the run-time CA issued.
-#include "tls.hpp"
+#include "net/tls.hpp"
 
 #include "support/run.hpp"
 #include "support/server.hpp"

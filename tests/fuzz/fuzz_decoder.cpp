@@ -6,7 +6,7 @@
 // what it decodes to, nor whether it is valid.
 #include "fuzz_check.hpp"
 
-#include "content_decoder.hpp"
+#include "http/content_decoder.hpp"
 #include "sitecheck/errors.hpp"
 
 #include <algorithm>

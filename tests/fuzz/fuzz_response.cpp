@@ -4,7 +4,7 @@
 //   bytes on the wire, after which the peer closes.
 #include "fuzz_check.hpp"
 
-#include "http_read.hpp"
+#include "http/read.hpp"
 #include "sitecheck/errors.hpp"
 
 #include <boost/asio/co_spawn.hpp>

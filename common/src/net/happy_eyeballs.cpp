@@ -1,4 +1,4 @@
-#include "happy_eyeballs.hpp"
+#include "net/happy_eyeballs.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>

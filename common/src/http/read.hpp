@@ -4,7 +4,7 @@
 // CheckError.
 #pragma once
 
-#include "response_reader.hpp"
+#include "http/response_reader.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>

@@ -1,4 +1,4 @@
-#include "connection_limit.hpp"
+#include "net/connection_limit.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>

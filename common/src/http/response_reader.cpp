@@ -1,4 +1,4 @@
-#include "response_reader.hpp"
+#include "http/response_reader.hpp"
 
 #include <boost/beast/http/error.hpp>
 

@@ -1,4 +1,4 @@
-#include "content_decoder.hpp"
+#include "http/content_decoder.hpp"
 
 #include "sitecheck/errors.hpp"
 

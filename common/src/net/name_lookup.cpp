@@ -1,4 +1,4 @@
-#include "name_lookup.hpp"
+#include "net/name_lookup.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>

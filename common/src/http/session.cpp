@@ -3,16 +3,16 @@
 // the spec's plain-words MESSAGE.
 #include "sitecheck/session.hpp"
 
-#include "connection_limit.hpp"
-#include "happy_eyeballs.hpp"
-#include "http_read.hpp"
-#include "name_lookup.hpp"
+#include "net/connection_limit.hpp"
+#include "net/happy_eyeballs.hpp"
+#include "http/read.hpp"
+#include "net/name_lookup.hpp"
 #include "sitecheck/errors.hpp"
 #include "sitecheck/report.hpp"
 #include "sitecheck/run.hpp"
 #include "sitecheck/text.hpp"
 #include "sitecheck/url.hpp"
-#include "tls.hpp"
+#include "net/tls.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>

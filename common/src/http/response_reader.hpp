@@ -4,7 +4,7 @@
 // ever stored, whatever the size of the page.
 #pragma once
 
-#include "content_decoder.hpp"
+#include "http/content_decoder.hpp"
 
 #include <boost/beast/http/basic_parser.hpp>
 
