@@ -83,27 +83,3 @@ boost::asio::awaitable<void> async_with(Manager manager, Body body)
         std::rethrow_exception(error);
     //]
 }
-
-// Which types are asynchronous context managers, and which are not.
-namespace async_with_examples {
-struct Manager {
-    boost::asio::awaitable<int> async_enter();
-    boost::asio::awaitable<bool> async_exit(std::exception_ptr);
-};
-struct EnterNotAwaitable {
-    int async_enter();
-    boost::asio::awaitable<bool> async_exit(std::exception_ptr);
-};
-struct ExitReturnsNothing { // __aexit__ must answer "suppress?"
-    boost::asio::awaitable<int> async_enter();
-    boost::asio::awaitable<void> async_exit(std::exception_ptr);
-};
-struct OnlySynchronous {
-    int enter();
-    bool exit(std::exception_ptr);
-};
-static_assert(AsyncContextManager<Manager>);
-static_assert(!AsyncContextManager<EnterNotAwaitable>);
-static_assert(!AsyncContextManager<ExitReturnsNothing>);
-static_assert(!AsyncContextManager<OnlySynchronous>);
-} // namespace async_with_examples

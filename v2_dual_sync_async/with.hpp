@@ -46,23 +46,3 @@ void with(Manager manager, Body body)
         std::rethrow_exception(error);
     //]
 }
-
-// Which types are context managers, and which are not.
-namespace with_detail::examples {
-struct Manager {
-    int enter();
-    bool exit(std::exception_ptr);
-};
-struct ExitReturnsNothing { // __exit__ must answer "suppress?"
-    int enter();
-    void exit(std::exception_ptr);
-};
-struct NoEnter {
-    bool exit(std::exception_ptr);
-};
-static_assert(ContextManager<Manager>);
-static_assert(!ContextManager<ExitReturnsNothing>);
-static_assert(!ContextManager<NoEnter>);
-static_assert(!ContextManager<async_with_examples::Manager>);
-static_assert(!AsyncContextManager<Manager>);
-} // namespace with_detail::examples

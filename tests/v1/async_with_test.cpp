@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <exception>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -24,6 +25,31 @@
 namespace asio = boost::asio;
 using asio::awaitable;
 using namespace std::chrono_literals;
+
+// Which types are asynchronous context managers, and which are not: the concept states in
+// async_with()'s signature what Python's duck typing leaves to run time.
+namespace async_with_examples {
+struct Manager {
+    awaitable<int> async_enter();
+    awaitable<bool> async_exit(std::exception_ptr);
+};
+struct EnterNotAwaitable {
+    int async_enter();
+    awaitable<bool> async_exit(std::exception_ptr);
+};
+struct ExitReturnsNothing { // __aexit__ must answer "suppress?"
+    awaitable<int> async_enter();
+    awaitable<void> async_exit(std::exception_ptr);
+};
+struct OnlySynchronous {
+    int enter();
+    bool exit(std::exception_ptr);
+};
+static_assert(AsyncContextManager<Manager>);
+static_assert(!AsyncContextManager<EnterNotAwaitable>);
+static_assert(!AsyncContextManager<ExitReturnsNothing>);
+static_assert(!AsyncContextManager<OnlySynchronous>);
+} // namespace async_with_examples
 
 namespace {
 

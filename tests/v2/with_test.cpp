@@ -1,11 +1,36 @@
 // Python's `with` rules, one test each, against a manager that records its calls.
 #include "with.hpp"
 
+#include <boost/asio/awaitable.hpp>
 #include <gtest/gtest.h>
 
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+// Which types are context managers, and which are not.
+namespace with_examples {
+struct Manager {
+    int enter();
+    bool exit(std::exception_ptr);
+};
+struct ExitReturnsNothing { // __exit__ must answer "suppress?"
+    int enter();
+    void exit(std::exception_ptr);
+};
+struct NoEnter {
+    bool exit(std::exception_ptr);
+};
+struct AsyncOnly {
+    boost::asio::awaitable<int> async_enter();
+    boost::asio::awaitable<bool> async_exit(std::exception_ptr);
+};
+static_assert(ContextManager<Manager>);
+static_assert(!ContextManager<ExitReturnsNothing>);
+static_assert(!ContextManager<NoEnter>);
+static_assert(!ContextManager<AsyncOnly>);
+static_assert(!AsyncContextManager<Manager>);
+} // namespace with_examples
 
 namespace {
 
