@@ -68,10 +68,15 @@ void check_target(const Target& t)
     FUZZ_CHECK(again.url == t.url);
 }
 
-// A Location of the form "/path": same scheme, host and port as the request.
+// A Location of the form "/path": same scheme, host and port as the request. Read as a
+// browser reads it: tabs and newlines dropped, '\\' as '/' ("/\\host" names a host).
 bool path_absolute(std::string_view location)
 {
-    return location.size() >= 1 && location[0] == '/' && (location.size() == 1 || location[1] != '/');
+    std::string read;
+    for (char c : location)
+        if (c != '\t' && c != '\r' && c != '\n')
+            read += c == '\\' ? '/' : c;
+    return read.size() >= 1 && read[0] == '/' && (read.size() == 1 || read[1] != '/');
 }
 
 // RFC 3986 section 5.2 removes every "." and ".." segment from a resolved path.
@@ -110,6 +115,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check_target(sitecheck::parse_url(input));
     } catch (const sitecheck::CheckError&) {
     }
+    // Whatever the input, masking it ends with what followed the password.
+    const std::string shown = sitecheck::without_password(input);
+    const auto mask = shown.find(":***@");
+    FUZZ_CHECK(shown == input || (mask != std::string::npos && input.ends_with(shown.substr(mask + 4))));
 
     static const Target fixed_base = sitecheck::parse_url("https://example.com:8443/dir/page?q=1#top");
     resolve(fixed_base, input);

@@ -92,18 +92,19 @@ std::vector<Fault> faults()
         // Redirects
         {"redirect_loop", [good_tls](auto& s) { return on_own_server(s, good_tls(), "/loop"); }, "too many redirects"},
         {"garbage_location", [](auto& s) { return on_own_server(s, ServerOptions{}, "/redirect-to?url=http://%5B%5D%5B::"); },
-         "redirect to an invalid URL"},
+         "redirect to an invalid URL 'http://[][::'"},
         {"location_ftp", [](auto& s) { return on_own_server(s, ServerOptions{}, "/redirect-to?url=ftp://127.0.0.1/x"); },
          "unsupported scheme 'ftp'"},
         {"location_javascript", [](auto& s) { return on_own_server(s, ServerOptions{}, "/redirect-to?url=javascript:alert(1)"); },
          "unsupported scheme 'javascript'"},
         // URLs: nothing reaches the server
-        {"url_with_cr_lf", [](auto& s) { return on_own_server(s, ServerOptions{}, "/ok\r\nX-Injected: 1"); }, "not a valid URL"},
+        // (CR, LF and TAB are dropped, as browsers drop them: checker_test.cpp, network_test.cpp.)
+        {"url_with_escape", [](auto& s) { return on_own_server(s, ServerOptions{}, "/ok\x1b[2J"); }, "not a valid URL"},
         // A space or raw UTF-8 in the path is percent-encoded (network_test.cpp); in the host
         // a space stays invalid, and so does a name that IDNA refuses (a leading combining mark).
         {"host_with_space", [](auto&) { return std::string("http://exa mple.test/"); }, "not a valid URL"},
         {"host_refused_by_idna", [](auto&) { return std::string("http://\u0301x.test/"); }, "not a valid URL"},
-        {"url_with_tab", [](auto& s) { return on_own_server(s, ServerOptions{}, "/\t"); }, "not a valid URL"},
+        {"url_with_delete", [](auto& s) { return on_own_server(s, ServerOptions{}, "/\x7f"); }, "not a valid URL"},
     };
 }
 
@@ -133,7 +134,7 @@ TEST_P(FaultMatrix, EveryFaultGetsItsLineAndLeavesTheOthersAlone)
         // Lines are matched on the URL as printed: control characters escaped.
         std::string shown;
         for (char c : urls[i])
-            shown += c == '\r' ? std::string("\\r") : c == '\n' ? std::string("\\n") : c == '\t' ? std::string("\\t") : std::string(1, c);
+            shown += c == '\x1b' ? std::string("\\x1b") : c == '\x7f' ? std::string("\\x7f") : std::string(1, c);
         const auto errors = testsupport::lines_starting_with(r.err, shown + ": error -> ");
         ASSERT_EQ(errors.size(), 1u) << r.err;
         const std::string message = errors[0].substr(shown.size() + 11);

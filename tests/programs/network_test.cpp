@@ -252,3 +252,60 @@ TEST_P(Checker, ReusedConnectionThatTheServerClosedIsRetriedOnce)
     }
     EXPECT_EQ(r.exit_code, 0) << r.err;
 }
+
+TEST_P(Checker, BackslashesAndTabsInUrlsAndLocationsAreReadAsBrowsersRead)
+{
+    // WHATWG URL: a '\' before the query is a '/', a tab or newline anywhere is dropped, as
+    // browsers do. Before, the checker refused them; curl refuses the typed ones too.
+    LoopbackServer server;
+    const auto base = "http://127.0.0.1:" + port_of(server);
+    const auto typed_backslash = base + "\\ok";
+    const auto typed_tab = base + "/o\tk";
+    const auto location_backslash = server.url("/redirect-to?url=%5Cok");
+    const auto location_tab = server.url("/redirect-to?url=/o%09k");
+    const auto r = check(GetParam(), {typed_backslash, typed_tab, location_backslash, location_tab});
+    for (const auto& url : {typed_backslash, location_backslash, location_tab})
+        EXPECT_EQ(lines_starting_with(r.out, url + ":"), two_lines(url, 200, "<!doctype html>\\n<"));
+    const auto shown_tab = base + "/o\\tk"; // as printed: the tab escaped
+    EXPECT_EQ(lines_starting_with(r.out, shown_tab + ":"), two_lines(shown_tab, 200, "<!doctype html>\\n<"));
+    std::size_t ok_requests = 0;
+    for (const auto& head : server.request_heads())
+        ok_requests += head.starts_with("GET /ok HTTP/1.1\r\n");
+    EXPECT_EQ(ok_requests, 4u);
+    EXPECT_EQ(r.err, "");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST_P(Checker, NameTheStrictIdnaRefusesIsLookedUpTransitionally)
+{
+    // A zero-width joiner outside the scripts that need it: UTS #46 non-transitional refuses
+    // the name, transitional drops the joiner, as curl with libidn2 does.
+    const auto url = "http://zw\u200Dj.test:" + port_of(servers().http) + "/ok";
+    const auto log = (std::filesystem::temp_directory_path() /
+                      ("sitecheck-zwj-lookups-" + GetParam().name + "-" + std::to_string(::getpid())))
+                         .string();
+    std::filesystem::remove(log);
+    const auto r = check(GetParam(), {url}, {.lookup_log = log});
+    EXPECT_EQ(lines_starting_with(r.out, url + ":"), two_lines(url, 200, "<!doctype html>\\n<"));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(read_file(log), "zwj.test\n");
+    std::filesystem::remove(log);
+}
+
+TEST_P(Checker, PasswordsAreMaskedWhateverTheyContain)
+{
+    // A '/' or '\' ends the authority as browsers and curl read a URL, so such a URL names the
+    // host "user" with the port "pa": not a valid URL. Its password is still never printed.
+    const auto at = "@127.0.0.1:" + port_of(servers().http) + "/auth";
+    const auto slash = "http://user:pa/ss" + at;
+    const auto backslash = "http://user:pa\\ss" + at;
+    const auto encoded = "http://user:se%2Fcret" + at; // valid: the password is "se/cret"
+    const auto r = check(GetParam(), {"--trace", slash, backslash, encoded});
+    const auto masked = "http://user:***" + at;
+    EXPECT_THAT(lines_starting_with(r.err, masked + ": error -> "),
+                ElementsAre(masked + ": error -> not a valid URL", masked + ": error -> not a valid URL"));
+    EXPECT_EQ(lines_starting_with(r.out, masked + ":"), two_lines(masked, 401, "<!doctype html>wh"));
+    for (const auto& printed : {r.out, r.err})
+        EXPECT_THAT(printed, AllOf(Not(HasSubstr("pa/ss")), Not(HasSubstr("pa\\ss")), Not(HasSubstr("se%2Fcret"))));
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+}

@@ -7,9 +7,9 @@
 namespace sitecheck {
 
 // Where a request goes. Throws CheckError("not a valid URL") or
-// CheckError("unsupported scheme 'ftp'"). The URL is first made lenient as a browser would
-// (a space, '|' or raw UTF-8 percent-encoded), and an international host name becomes its
-// A-label (IDNA, UTS #46).
+// CheckError("unsupported scheme 'ftp'"). The URL is first read as a browser reads it (tabs
+// and newlines dropped, '\\' as '/', a space, '|' or raw UTF-8 percent-encoded), and an
+// international host name becomes its A-label (IDNA, UTS #46).
 struct Target {
     bool tls = false;        // https
     std::string host;        // for resolving: a name, or an IP literal without brackets
@@ -29,7 +29,12 @@ struct Target {
 Target parse_url(std::string_view url);
 
 // Resolves a Location header against the URL it came from, as a browser would
-// (RFC 3986 section 5). Throws CheckError for a location that is not a URL reference.
+// (RFC 3986 section 5). Throws CheckError("redirect to an invalid URL '...'"), quoting the
+// location, or CheckError("unsupported scheme 'ftp'").
 Target resolve_location(const Target& base, std::string_view location);
+
+// The URL as given, for printing, with its password shown as "***" (`user:***@host`), whatever
+// the password contains and whether or not the URL is valid.
+std::string without_password(std::string_view url);
 
 } // namespace sitecheck

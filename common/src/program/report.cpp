@@ -4,11 +4,11 @@
 #include "sitecheck/run.hpp"
 #include "sitecheck/session.hpp"
 #include "sitecheck/text.hpp"
+#include "sitecheck/url.hpp"
 
 #include <boost/asio/error.hpp>
 #include <boost/system/system_error.hpp>
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -26,23 +26,6 @@ void write_line(std::FILE* stream, const std::string& line)
     std::lock_guard lock(output_mutex);
     std::fwrite(line.data(), 1, line.size(), stream);
     std::fflush(stream);
-}
-
-// The URL as given, except a password in it: `user:password@` is shown as `user:***@`.
-std::string without_password(std::string_view url)
-{
-    const auto scheme_end = url.find("://");
-    if (scheme_end == std::string_view::npos)
-        return std::string(url);
-    const auto authority_begin = scheme_end + 3;
-    const auto authority_end = std::min(url.find_first_of("/?#", authority_begin), url.size());
-    const auto at = url.substr(0, authority_end).rfind('@');
-    if (at == std::string_view::npos || at < authority_begin)
-        return std::string(url);
-    const auto colon = url.substr(0, at).find(':', authority_begin);
-    if (colon == std::string_view::npos)
-        return std::string(url);
-    return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
 }
 
 std::string line(std::string_view url, std::string_view what, std::string_view rest)
