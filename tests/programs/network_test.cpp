@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -39,6 +40,7 @@ struct ShimRun {
     std::string lookup_log{}; // where the shim writes the names it was asked for, or empty
     int kill_after_seconds = 60;
     std::vector<testsupport::SignalStep> signals{};
+    std::optional<unsigned long> open_files_limit{};
 };
 
 // Runs the program with the lookup shim preloaded and the test CA trusted.
@@ -57,6 +59,7 @@ ProgramResult check(const Program& p, std::vector<std::string> args, const ShimR
         options.environment.push_back("SITECHECK_LOOKUP_LOG=" + run.lookup_log);
     options.kill_after_seconds = run.kill_after_seconds;
     options.signals = run.signals;
+    options.open_files_limit = run.open_files_limit;
     return testsupport::run_program(p.path, all, options);
 }
 
@@ -176,6 +179,27 @@ TEST_P(Checker, DeadFirstAddressFallsBackToTheNext)
     EXPECT_EQ(lines_starting_with(r.out, url + ":"), two_lines(url, 200, "<!doctype html>\\n<"));
     EXPECT_THAT(trace_events(r.err, url), Contains("connected 127.0.0.1:" + port_of(server)));
     EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST_P(ConcurrentChecker, HappyEyeballsStaysWithinTheOpenFileLimit)
+{
+    // 300 names whose first address (::1) drops connection attempts, under 64 open files:
+    // each check races a second attempt, and that socket needs a place under the limit like
+    // any other. Checks that opened it beyond the limit got "too many open files" on the good
+    // address and then waited for the dead one until their deadline.
+    LoopbackServer server;
+    const DeadListener dead(server.port());
+    std::vector<std::string> urls;
+    for (int i = 0; i < 300; ++i)
+        urls.push_back("http://site" + std::to_string(i) + ".v6first.test:" + port_of(server) + "/ok");
+    std::vector<std::string> args{"--timeout", "20"};
+    args.insert(args.end(), urls.begin(), urls.end());
+    const auto r = check(GetParam(), args, {.open_files_limit = 64});
+    for (const auto& url : urls)
+        EXPECT_EQ(lines_starting_with(r.out, url + ":"), two_lines(url, 200, "<!doctype html>\\n<"));
+    EXPECT_EQ(r.err, "");
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(server.connections_opened(), 300u);
 }
 
 TEST_P(Checker, InternationalNameIsLookedUpAsItsALabelAndReportedAsGiven)

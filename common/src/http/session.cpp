@@ -31,6 +31,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <mutex>
@@ -217,8 +218,9 @@ awaitable<void> Connection::connect(const Target& to)
 {
     target = to;
     const auto endpoints = co_await resolve();
+    // Happy Eyeballs races a second address after 250 ms: a place for each of two attempts.
     slot.emplace();
-    if (!co_await slot->acquire(deadline))
+    if (!co_await slot->acquire(deadline, std::min<std::size_t>(endpoints.size(), 2)))
         fail(beast::error::timeout, Phase::connect);
     beast::tcp_stream stream = co_await connect_tcp(endpoints);
     if (!target.tls) {
@@ -244,7 +246,8 @@ awaitable<std::vector<tcp::endpoint>> Connection::resolve()
 // Happy Eyeballs: happy_eyeballs.cpp.
 awaitable<beast::tcp_stream> Connection::connect_tcp(const std::vector<tcp::endpoint>& endpoints)
 {
-    Connected connected = co_await connect_happily(endpoints, deadline);
+    Connected connected = co_await connect_happily(endpoints, deadline, slot->held());
+    slot->keep_one(); // the race is over: one socket is left
     if (connected.error)
         fail(connected.error, Phase::connect);
     beast::tcp_stream stream(std::move(connected.socket));

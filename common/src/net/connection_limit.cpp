@@ -18,9 +18,10 @@ namespace asio = boost::asio;
 
 namespace {
 
-// A waiter's timer runs until its deadline, or until a released place is handed to it.
+// A waiter's timer runs until its deadline, or until the places it wants are handed to it.
 struct Waiter {
     asio::steady_timer timer;
+    std::size_t wanted = 1;
     bool granted = false;
 };
 
@@ -29,14 +30,30 @@ struct Waiter {
 // get a reserve. The limit is read on first use, after the program's start-up set it.
 struct Places {
     std::mutex mutex;
-    std::size_t free = [] {
+    std::size_t capacity = [] {
         rlimit limit{};
         if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
             return std::size_t{1} << 20;
         const auto total = static_cast<std::size_t>(limit.rlim_cur);
         return std::max<std::size_t>(1, total > 128 ? total - 64 : total / 2);
     }();
+    std::size_t free = capacity;
+    // First come, first served: a waiter that wants two places is not overtaken by later
+    // ones that want one, so it cannot starve.
     std::deque<std::shared_ptr<Waiter>> waiters;
+
+    // With the mutex held: hands free places to the waiters at the front, each woken on its
+    // own executor.
+    void grant()
+    {
+        while (!waiters.empty() && waiters.front()->wanted <= free) {
+            auto next = std::move(waiters.front());
+            waiters.pop_front();
+            free -= next->wanted;
+            next->granted = true;
+            asio::post(next->timer.get_executor(), [next] { next->timer.cancel(); });
+        }
+    }
 };
 
 Places& places()
@@ -47,43 +64,52 @@ Places& places()
 
 } // namespace
 
-asio::awaitable<bool> ConnectionSlot::acquire(std::chrono::steady_clock::time_point deadline)
+asio::awaitable<bool> ConnectionSlot::acquire(std::chrono::steady_clock::time_point deadline, std::size_t n)
 {
     auto& places = detail::places();
     auto me = std::make_shared<Waiter>(asio::steady_timer(co_await asio::this_coro::executor, deadline));
     {
         std::lock_guard lock(places.mutex);
-        if (places.free > 0) {
-            --places.free;
-            co_return held_ = true;
+        me->wanted = std::clamp<std::size_t>(n, 1, places.capacity);
+        if (places.waiters.empty() && places.free >= me->wanted) {
+            places.free -= me->wanted;
+            held_ = me->wanted;
+            co_return true;
         }
         places.waiters.push_back(me);
     }
     const auto [ec] = co_await me->timer.async_wait(asio::as_tuple(asio::use_awaitable));
     std::lock_guard lock(places.mutex);
-    if (me->granted)
-        co_return held_ = true;
+    if (me->granted) {
+        held_ = me->wanted;
+        co_return true;
+    }
     std::erase(places.waiters, me);
+    places.grant(); // those behind it may want fewer places than are free
     if (ec == asio::error::operation_aborted)
         throw boost::system::system_error(ec); // cancelled from outside while waiting
     co_return false;
 }
 
-ConnectionSlot::~ConnectionSlot()
+void ConnectionSlot::keep_one()
 {
-    if (!held_)
+    if (held_ <= 1)
         return;
     auto& places = detail::places();
     std::lock_guard lock(places.mutex);
-    if (places.waiters.empty()) {
-        ++places.free;
+    places.free += held_ - 1;
+    held_ = 1;
+    places.grant();
+}
+
+ConnectionSlot::~ConnectionSlot()
+{
+    if (held_ == 0)
         return;
-    }
-    // The place passes straight to the first waiter, woken on its own executor.
-    auto next = std::move(places.waiters.front());
-    places.waiters.pop_front();
-    next->granted = true;
-    asio::post(next->timer.get_executor(), [next] { next->timer.cancel(); });
+    auto& places = detail::places();
+    std::lock_guard lock(places.mutex);
+    places.free += held_;
+    places.grant();
 }
 
 } // namespace sitecheck::detail

@@ -51,7 +51,8 @@ struct Race {
 } // namespace
 
 asio::awaitable<Connected> connect_happily(const std::vector<tcp::endpoint>& endpoints,
-                                           std::chrono::steady_clock::time_point deadline)
+                                           std::chrono::steady_clock::time_point deadline,
+                                           std::size_t max_attempts)
 {
     const auto executor = co_await asio::this_coro::executor;
     const auto ordered = interleave_families(endpoints);
@@ -71,6 +72,8 @@ asio::awaitable<Connected> connect_happily(const std::vector<tcp::endpoint>& end
             } else if (ec && ec != asio::error::operation_aborted) {
                 race->last_error = ec;
                 race->start_next = true;
+                error_code ignored; // its descriptor goes back now, for the next attempt
+                race->sockets[i]->close(ignored);
             }
             race->changed = true;
             race->wake.cancel();
@@ -82,7 +85,9 @@ asio::awaitable<Connected> connect_happily(const std::vector<tcp::endpoint>& end
         if (race->winner)
             break;
         const bool more = next < ordered.size();
-        if (more && (race->in_flight == 0 || race->start_next || std::chrono::steady_clock::now() >= next_start)) {
+        const bool room = race->in_flight < max_attempts;
+        if (more && room &&
+            (race->in_flight == 0 || race->start_next || std::chrono::steady_clock::now() >= next_start)) {
             race->start_next = false;
             start();
             continue;
@@ -92,7 +97,7 @@ asio::awaitable<Connected> connect_happily(const std::vector<tcp::endpoint>& end
             break;
         }
         race->changed = false;
-        race->wake.expires_at(more ? std::min(deadline, next_start) : deadline);
+        race->wake.expires_at(more && room ? std::min(deadline, next_start) : deadline);
         co_await race->wake.async_wait(asio::as_tuple(asio::use_awaitable));
         if (race->changed)
             continue;

@@ -9,6 +9,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <vector>
 
 namespace sitecheck::detail {
@@ -25,10 +26,13 @@ inline constexpr std::chrono::milliseconds connection_attempt_delay{250};
 std::vector<boost::asio::ip::tcp::endpoint> interleave_families(
     const std::vector<boost::asio::ip::tcp::endpoint>& endpoints);
 
-// Races connections to the endpoints, in interleave_families() order. Fails with
-// beast::error::timeout at the deadline and operation_aborted when cancelled; the sockets of
-// the attempts that lost are closed.
+// Races connections to the endpoints, in interleave_families() order, with at most
+// `max_attempts` sockets open at once (each is a descriptor the connection limit counted): a
+// further attempt waits for an earlier one to fail, and the socket of one that failed is
+// closed at once. Fails with beast::error::timeout at the deadline and operation_aborted when
+// cancelled; the sockets of the attempts that lost are closed.
 boost::asio::awaitable<Connected> connect_happily(const std::vector<boost::asio::ip::tcp::endpoint>& endpoints,
-                                                  std::chrono::steady_clock::time_point deadline);
+                                                  std::chrono::steady_clock::time_point deadline,
+                                                  std::size_t max_attempts);
 
 } // namespace sitecheck::detail
