@@ -61,6 +61,19 @@ std::vector<Fault> faults()
          "certificate verify failed: IP address mismatch"},
         {"expired", [&ca](auto& s) { return on_own_server(s, tls_with(ca.issue({"localhost"}, {}, Validity::Expired)), "/ok", "localhost"); },
          "certificate verify failed: certificate has expired"},
+        // A server that wants a client certificate, which the checker never has: TLS 1.3 says
+        // so in an alert of its own; TLS 1.2 fails the handshake after asking for one.
+        {"client_certificate_tls13", [&ca](auto& s) {
+             auto options = tls_with(ca.issue({"localhost"}, {"127.0.0.1"}));
+             options.require_client_certificate = true;
+             return on_own_server(s, options, "/ok"); },
+         "the server requires a client certificate"},
+        {"client_certificate_tls12", [&ca](auto& s) {
+             auto options = tls_with(ca.issue({"localhost"}, {"127.0.0.1"}));
+             options.require_client_certificate = true;
+             options.tls12_only = true;
+             return on_own_server(s, options, "/ok"); },
+         "the server requires a client certificate"},
         // Protocol mix-ups
         {"tls_to_plain_port", [](auto& s) {
              on_own_server(s, ServerOptions{}, "/");

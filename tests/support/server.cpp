@@ -383,7 +383,14 @@ struct LoopbackServer::Impl {
                 ssl::stream<tcp::socket&> st(sock, *tls_ctx);
                 error_code ec;
                 co_await st.async_handshake(ssl::stream_base::server, asio::redirect_error(use_awaitable, ec));
-                if (ec) co_return;
+                if (ec) {
+                    if (opts.require_client_certificate) {
+                        error_code ignored;
+                        sock.shutdown(tcp::socket::shutdown_send, ignored);
+                        co_await drain(sock);
+                    }
+                    co_return;
+                }
                 {
                     // The name the client sent in SNI, or "" when it sent none.
                     const char* name = SSL_get_servername(st.native_handle(), TLSEXT_NAMETYPE_host_name);
@@ -841,6 +848,10 @@ LoopbackServer::LoopbackServer(ServerOptions options) : impl_(std::make_unique<I
         m.tls_ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3);
         m.tls_ctx->use_certificate_chain(asio::buffer(m.opts.tls->cert_pem));
         m.tls_ctx->use_private_key(asio::buffer(m.opts.tls->key_pem), ssl::context::pem);
+        if (m.opts.require_client_certificate)
+            m.tls_ctx->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+        if (m.opts.tls12_only)
+            SSL_CTX_set_max_proto_version(m.tls_ctx->native_handle(), TLS1_2_VERSION);
     }
     const auto address = m.opts.family == Family::V4 ? asio::ip::address(asio::ip::address_v4::loopback())
                                                      : asio::ip::address(asio::ip::address_v6::loopback());

@@ -31,6 +31,11 @@ struct ServerOptions {
     unsigned short port = 0;                   // 0: a free port chosen by the system
     std::map<std::string, std::string> pages = {};  // path -> body of a 200 text/html page
     std::chrono::milliseconds page_delay{0};        // between a page's head and its body
+    // TLS: refuse a client that sends no certificate (TLS 1.3 alert certificate_required,
+    // TLS 1.2 handshake_failure after a CertificateRequest), and then read until the client
+    // closes, so that its request never meets a reset.
+    bool require_client_certificate = false;
+    bool tls12_only = false; // TLS: at most TLS 1.2
 };
 
 class LoopbackServer {

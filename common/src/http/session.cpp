@@ -172,6 +172,15 @@ void Connection::fail(const error_code& ec, Phase phase)
     }
     if (ec == beast::error::timeout)
         throw CheckError("timed out after " + seconds_text(settings.timeout.count()) + " s");
+    // TLS 1.3 says so with an alert of its own, which arrives after the client's side of the
+    // handshake, with the response. TLS 1.2 refuses within the handshake, with a generic alert.
+    if (ec.category() == asio::error::get_ssl_category()) {
+        const auto reason = ERR_GET_REASON(static_cast<unsigned long>(ec.value()));
+        if (reason == SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED ||
+            (reason == SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE && tls &&
+             server_asked_for_certificate(tls->native_handle())))
+            throw CheckError("the server requires a client certificate");
+    }
     switch (phase) {
     case Phase::resolve:
         throw CheckError("could not resolve host " + target.host);

@@ -25,5 +25,10 @@ namespace detail {
 // OpenSSL checks it while verifying the chain and reports a mismatch as the verify result.
 void expect_peer(SSL* ssl, const std::string& host, bool host_is_ip);
 
+// Whether the server asked for a client certificate during the handshake (the client sends
+// none). TLS 1.2 has no alert that says a certificate was required; a handshake_failure after
+// the server asked for one is how a server refuses a client without one.
+bool server_asked_for_certificate(const SSL* ssl);
+
 } // namespace detail
 } // namespace sitecheck
