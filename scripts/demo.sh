@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The first run: builds the programs, starts a demo server on this machine and checks its pages.
-#   scripts/demo.sh                  v0, v1, v2 and v2 --sync, one after another: the same report
+#   scripts/demo.sh                  v0, v1, v2 and v2 --sync, one after another: the same report;
+#                                    then Ctrl-C under v0 and under v1, where they differ
 #   scripts/demo.sh v1 [OPTION...]   one version; the options go to it (--trace, --sync, --timeout)
 #   scripts/demo.sh --interrupt      Ctrl-C under v0 and under v1: who closes its session?
 #   scripts/demo.sh --python         each version's site_checker.py beside its C++ program
@@ -17,17 +18,23 @@ usage() {
     exit 2
 }
 
-# Set-up, configure, build: each step says what it does, the build shows its progress.
+# Set-up, configure, build: each step says what it does, the build shows its progress and how
+# long it took. (`prepare python3-aiohttp` also installs that package.)
 prepare() {
+    local start
     say "scripts/demo.sh: build the site checkers, start a demo server here, check its pages."
-    heading "1. Set-up: scripts/setup.sh installs the Debian packages that are missing, if any"
-    scripts/setup.sh
+    heading "1. Set-up: scripts/setup.sh --demo installs the Debian packages that are missing, if any"
+    say "(only what the demo builds with: scripts/test.sh installs the rest, for the tests)"
+    scripts/setup.sh --demo "$@"
     heading "2. Configure: cmake --preset default (a Release build in build/)"
     cmake --preset default --log-level=WARNING >/dev/null
     heading "3. Build: the three site checkers and the demo server"
-    say "The first build takes about a minute (more on a small or busy machine); later, seconds."
+    say "The first build compiles about 20 files, which takes minutes on a small machine; later"
+    say "builds take seconds."
+    start=$(date +%s)
     cmake --build --preset default -j "$(nproc)" \
         --target site_checker_v0 site_checker_v1 site_checker_v2 sitecheck_demo_server
+    say "The build took $(($(date +%s) - start)) s."
 }
 
 # Starts the demo server with its CA in build/demo/ and picks the sites to check.
@@ -73,21 +80,41 @@ python_with_aiohttp() {
     exit 1
 }
 
-finish() {
-    heading "Done"
+# How to run the commands shown again, and where to go next.
+again() {
+    say
     say "To run a command above again, start the server in another terminal on the same ports:"
     say "    build/bin/sitecheck_demo_server --dir build/demo --port ${https##*:} --http-port ${http##*:}"
+}
+next_steps() {
     say "Then read docs/README.md; scripts/demo.sh v1 --trace shows each step of each check."
 }
+finish() {
+    heading "Done"
+    again
+    next_steps
+}
 
-# scripts/demo.sh: the four runs, one after another.
+# What the versions are for: Ctrl-C under v0 and under v1 (scripts/interrupt.sh).
+interrupt() {
+    heading "${1:+$1. }Ctrl-C: v0 and v1 interrupted while a page is still arriving (scripts/interrupt.sh)"
+    say "The same two pages under each: one that finishes, /stall-body, whose body never does."
+    say
+    scripts/interrupt.sh
+    say "Look at the /stall-body lines after \`cancelled\`: v1 prints \`closed\` (async_with() awaited"
+    say "the close), v0 prints \`connection cut, never closed\` (its hand-written close was skipped)."
+    say "Why: docs/v0_plain.md#see-it-ctrl-c; then read on from docs/README.md."
+}
+
+# scripts/demo.sh: the four runs, one after another, then Ctrl-C under v0 and v1.
 demo_all() {
     prepare
     serve
     say
     say "Each version prints the same report, as the tutorial's scripts do (lines of sites checked"
     say "at once come in the order things happen). What changes from one version to the next is"
-    say "how the code closes the session, not what the program prints."
+    say "how the code closes the session, not what the program prints, until a check is"
+    say "interrupted: the last part shows that."
     run "v0_plain: the session opened and closed by hand in check() (docs/v0_plain.md)" \
         build/bin/site_checker_v0 --cafile "$cafile" "${urls[@]}"
     run "v1_context_manager: AsyncSession and async_with() (docs/v1_context_manager.md)" \
@@ -96,7 +123,8 @@ demo_all() {
         build/bin/site_checker_v2 --cafile "$cafile" "${urls[@]}"
     run "v2_dual_sync_async --sync: the same Session with with(), one site after another" \
         build/bin/site_checker_v2 --sync --cafile "$cafile" "${urls[@]}"
-    finish
+    again
+    interrupt 5
 }
 
 # scripts/demo.sh vN [OPTION...]: one version, with the options given.
@@ -114,8 +142,8 @@ demo_one() {
 # lines in the order they happen, even through a pipe.)
 demo_python() {
     local python folder version
+    prepare python3-aiohttp
     python=$(python_with_aiohttp)
-    prepare
     serve
     for folder in v0_plain v1_context_manager v2_dual_sync_async; do
         version=${folder%%_*}
@@ -128,8 +156,10 @@ demo_python() {
     run "v2_dual_sync_async --sync in C++" \
         build/bin/site_checker_v2 --sync --cafile "$cafile" "${urls[@]}"
     say
-    say "The error lines differ in wording (aiohttp's messages and ours); the test"
-    say "\`ctest --test-dir build -L python\` checks that the rest agrees, site by site."
+    say "The error lines differ in wording (aiohttp's messages and ours). A page with control"
+    say "characters prints them escaped in C++ and raw in Python, and after Ctrl-C the C++ prints"
+    say "one line per unfinished site where Python prints a traceback: docs/python-to-cpp.md says"
+    say "why. \`ctest --test-dir build -L python\` compares the two site by site, those cases too."
     finish
 }
 
@@ -138,7 +168,7 @@ demo_python() {
 case "${1:-}" in
     "") demo_all ;;
     v0 | v1 | v2) demo_one "$@" ;;
-    --interrupt) exec scripts/interrupt.sh ;;  # Ctrl-C under v0 and v1: who closes its session?
+    --interrupt) interrupt ;;  # Ctrl-C under v0 and v1: who closes its session?
     --python) demo_python ;;
     -h | --help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
     *) usage ;;

@@ -1,23 +1,38 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian 12 machine lacks to build and test this repository.
 # Does nothing when everything is already there; uses sudo when not run as root.
+#   scripts/setup.sh [PACKAGE...]         everything CI needs (scripts/test.sh runs this)
+#   scripts/setup.sh --demo [PACKAGE...]  only what scripts/demo.sh needs to build the programs
+#                                         and the demo server: no second compiler, no browser,
+#                                         no Node.js or npm packages
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-# clang-16 and its runtime (libFuzzer, sanitizers): the second compiler CI builds with, and the
-# fuzz targets' compiler.
-packages=(g++ clang-16 libclang-rt-16-dev cmake libboost1.81-dev libboost-url1.81-dev libssl-dev
-          zlib1g-dev libbrotli-dev libgtest-dev)
-# Each version's site_checker.py, and the test that compares it with the C++, run on aiohttp.
-packages+=(python3-aiohttp)
-# International host names go through IDNA with libidn2, found by pkg-config.
-packages+=(pkg-config libidn2-dev)
-# The docs test (tests/docs) renders the pages in Debian's chromium, with the fonts it measures.
-packages+=(chromium fonts-liberation)
-# Node.js runs that test; a node installed some other way (with its own npm) is used as it is.
-command -v node >/dev/null || packages+=(nodejs)
-command -v npm >/dev/null || packages+=(npm)
+mode=all
+if [ "${1:-}" = --demo ]; then
+  mode=demo
+  shift
+fi
+
+# The compiler, CMake, and the libraries the programs link: Boost 1.81 (Debian's default Boost,
+# 1.74, lacks Boost.URL and the ranged make_parallel_group), OpenSSL, zlib, brotli, and libidn2
+# for international host names (found by pkg-config). GoogleTest: the demo server is built with
+# the tests' support code, which the configure step looks for.
+packages=(g++ cmake libboost1.81-dev libboost-url1.81-dev libssl-dev zlib1g-dev libbrotli-dev
+          pkg-config libidn2-dev libgtest-dev)
+if [ "$mode" = all ]; then
+  # clang-16 and its runtime (libFuzzer, sanitizers): the second compiler CI builds with, and the
+  # fuzz targets' compiler.
+  packages+=(clang-16 libclang-rt-16-dev)
+  # Each version's site_checker.py, and the test that compares it with the C++, run on aiohttp.
+  packages+=(python3-aiohttp)
+  # The docs test (tests/docs) renders the pages in Debian's chromium, with the fonts it measures.
+  packages+=(chromium fonts-liberation)
+  # Node.js runs that test; a node installed some other way (with its own npm) is used as it is.
+  command -v node >/dev/null || packages+=(nodejs)
+  command -v npm >/dev/null || packages+=(npm)
+fi
 # Extra packages a caller asks for, e.g. `scripts/setup.sh gdb`.
 packages+=("$@")
 
@@ -26,7 +41,6 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 
-# Debian's default Boost (1.74) lacks Boost.URL and the ranged make_parallel_group: 1.81 is needed.
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -35,6 +49,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
+
+[ "$mode" = all ] || exit 0
 
 # Mermaid, its command line and the Markdown renderer for the docs test, at the versions in
 # tests/docs/package-lock.json. Puppeteer's own browser download is skipped: chromium is above.

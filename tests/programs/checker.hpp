@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -13,6 +14,15 @@ struct Program {
     std::string path;               // the executable
     std::vector<std::string> extra; // options it always gets, e.g. --sync
 };
+
+// The program these tests run: the one built beside them, unless SITE_CHECKER_UNDER_TEST names
+// another. The exercise checks (tests/exercises) set it to a copy built with an exercise's change,
+// so that the same tests say what that change breaks.
+inline std::string program_under_test(const char* built)
+{
+    const char* other = std::getenv("SITE_CHECKER_UNDER_TEST");
+    return other != nullptr && *other != '\0' ? other : built;
+}
 
 // Gtest prints a parameter in failure messages and ctest's listing: the name says it all.
 inline void PrintTo(const Program& program, std::ostream* out)

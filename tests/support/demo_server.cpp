@@ -47,6 +47,7 @@ Pages, on both servers:
   /status/CODE        a page with that status, e.g. /status/404
   /gzip  /deflate     a compressed page
   /utf8  /latin1      text in another script or charset
+  /controls  /bom     control characters; UTF-8 that starts with a byte-order mark
   /chunked            a page sent in chunks
   /big/N              a page of N bytes
 Pages that fail, or never finish:

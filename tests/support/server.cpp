@@ -695,6 +695,10 @@ struct LoopbackServer::Impl {
         if (path == "/controls") {
             co_return co_await simple(st, req, ok, "\x1b[31mred\x07\ttab\r\nline");
         }
+        if (path == "/bom") {
+            // UTF-8 with a byte-order mark, which decoding keeps: U+FEFF starts the text.
+            co_return co_await simple(st, req, ok, "\xEF\xBB\xBF<!doctype html>\n<p>marked</p>\n");
+        }
         if (path == "/empty") {
             co_return co_await simple(st, req, ok, "");
         }

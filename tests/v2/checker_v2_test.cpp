@@ -7,8 +7,8 @@
 
 #include <algorithm>
 
-const Program concurrent{"v2", SITE_CHECKER, {}};
-const Program blocking{"v2_sync", SITE_CHECKER, {"--sync"}};
+const Program concurrent{"v2", program_under_test(SITE_CHECKER), {}};
+const Program blocking{"v2_sync", program_under_test(SITE_CHECKER), {"--sync"}};
 INSTANTIATE_TEST_SUITE_P(, Checker, ::testing::Values(concurrent, blocking), program_name);
 INSTANTIATE_TEST_SUITE_P(, ConcurrentChecker, ::testing::Values(concurrent), program_name);
 INSTANTIATE_TEST_SUITE_P(, FaultMatrix, ::testing::Values(concurrent, blocking), program_name);
