@@ -40,7 +40,8 @@ void start_wait(asio::io_context& io, Wakeup& wakeup, Clock::time_point deadline
 {
     auto done = [&outcome](std::exception_ptr e) { outcome.error = e; };
     if (cancel)
-        asio::co_spawn(io, wait(wakeup, deadline, outcome), asio::bind_cancellation_slot(cancel->slot(), done));
+        asio::co_spawn(io, wait(wakeup, deadline, outcome),
+                       asio::bind_cancellation_slot(cancel->slot(), done));
     else
         asio::co_spawn(io, wait(wakeup, deadline, outcome), done);
 }
@@ -129,7 +130,8 @@ TEST(Wakeup, AnotherThreadCanWakeTheWaiter)
     Outcome outcome;
     start_wait(io, *wakeup, Clock::now() + far_away, outcome);
     std::thread other;
-    asio::post(io, [&] { other = std::thread([wakeup] { Wakeup::wake_from_any_thread(wakeup); }); });
+    asio::post(io,
+               [&] { other = std::thread([wakeup] { Wakeup::wake_from_any_thread(wakeup); }); });
     io.run();
     other.join();
     EXPECT_EQ(outcome.woken, true);
