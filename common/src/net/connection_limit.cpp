@@ -1,15 +1,14 @@
 #include "net/connection_limit.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include "net/wakeup.hpp"
+
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <deque>
+#include <exception>
 #include <memory>
 #include <mutex>
 
@@ -18,9 +17,10 @@ namespace asio = boost::asio;
 
 namespace {
 
-// A waiter's timer runs until its deadline, or until the places it wants are handed to it.
+// A waiter waits until its deadline, or until the places it wants are handed to it.
 struct Waiter {
-    asio::steady_timer timer;
+    explicit Waiter(const asio::any_io_executor& executor) : wakeup(executor) {}
+    Wakeup wakeup;
     std::size_t wanted = 1;
     bool granted = false;
 };
@@ -51,7 +51,7 @@ struct Places {
             waiters.pop_front();
             free -= next->wanted;
             next->granted = true;
-            asio::post(next->timer.get_executor(), [next] { next->timer.cancel(); });
+            Wakeup::wake_from_any_thread(std::shared_ptr<Wakeup>(next, &next->wakeup));
         }
     }
 };
@@ -64,10 +64,11 @@ Places& places()
 
 } // namespace
 
-asio::awaitable<bool> ConnectionSlot::acquire(std::chrono::steady_clock::time_point deadline, std::size_t n)
+asio::awaitable<bool> ConnectionSlot::acquire(std::chrono::steady_clock::time_point deadline,
+                                              std::size_t n)
 {
     auto& places = detail::places();
-    auto me = std::make_shared<Waiter>(asio::steady_timer(co_await asio::this_coro::executor, deadline));
+    auto me = std::make_shared<Waiter>(co_await asio::this_coro::executor);
     {
         std::lock_guard lock(places.mutex);
         me->wanted = std::clamp<std::size_t>(n, 1, places.capacity);
@@ -78,7 +79,14 @@ asio::awaitable<bool> ConnectionSlot::acquire(std::chrono::steady_clock::time_po
         }
         places.waiters.push_back(me);
     }
-    const auto [ec] = co_await me->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    std::exception_ptr cancelled;
+    try {
+        co_await me->wakeup.wait(deadline);
+    } catch (...) {
+        cancelled = std::current_exception();
+    }
+    // Under the lock, `granted` is the truth: a place handed over just as the deadline passed
+    // or the check was cancelled is still taken here (and given back by the destructor).
     std::lock_guard lock(places.mutex);
     if (me->granted) {
         held_ = me->wanted;
@@ -86,8 +94,8 @@ asio::awaitable<bool> ConnectionSlot::acquire(std::chrono::steady_clock::time_po
     }
     std::erase(places.waiters, me);
     places.grant(); // those behind it may want fewer places than are free
-    if (ec == asio::error::operation_aborted)
-        throw boost::system::system_error(ec); // cancelled from outside while waiting
+    if (cancelled)
+        std::rethrow_exception(cancelled);
     co_return false;
 }
 

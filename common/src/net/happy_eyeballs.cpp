@@ -1,9 +1,8 @@
 #include "net/happy_eyeballs.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include "net/wakeup.hpp"
+
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 
 #include <algorithm>
@@ -37,15 +36,14 @@ namespace {
 // The attempts in flight. Their completion handlers share it with the racing coroutine, so
 // an attempt that completes after the race was decided finds its socket still there.
 struct Race {
-    Race(const asio::any_io_executor& executor, std::size_t n) : wake(executor), sockets(n) {}
+    Race(const asio::any_io_executor& executor, std::size_t n) : wakeup(executor), sockets(n) {}
 
-    asio::steady_timer wake;                   // the racing coroutine waits on it
+    Wakeup wakeup; // the racing coroutine waits on it; each attempt that completes wakes it
     std::vector<std::optional<tcp::socket>> sockets;
     std::size_t in_flight = 0;
     std::optional<std::size_t> winner;
     error_code last_error;
-    bool changed = false;      // an attempt completed since the coroutine last looked
-    bool start_next = false;   // an attempt failed: start the next one now, not at the delay
+    bool start_next = false; // an attempt failed: start the next one now, not at the delay
 };
 
 } // namespace
@@ -75,8 +73,7 @@ asio::awaitable<Connected> connect_happily(const std::vector<tcp::endpoint>& end
                 error_code ignored; // its descriptor goes back now, for the next attempt
                 race->sockets[i]->close(ignored);
             }
-            race->changed = true;
-            race->wake.cancel();
+            race->wakeup.wake();
         });
     };
 
@@ -87,7 +84,8 @@ asio::awaitable<Connected> connect_happily(const std::vector<tcp::endpoint>& end
         const bool more = next < ordered.size();
         const bool room = race->in_flight < max_attempts;
         if (more && room &&
-            (race->in_flight == 0 || race->start_next || std::chrono::steady_clock::now() >= next_start)) {
+            (race->in_flight == 0 || race->start_next ||
+             std::chrono::steady_clock::now() >= next_start)) {
             race->start_next = false;
             start();
             continue;
@@ -96,16 +94,16 @@ asio::awaitable<Connected> connect_happily(const std::vector<tcp::endpoint>& end
             error = race->last_error;
             break;
         }
-        race->changed = false;
-        race->wake.expires_at(more && room ? std::min(deadline, next_start) : deadline);
-        co_await race->wake.async_wait(asio::as_tuple(asio::use_awaitable));
-        if (race->changed)
-            continue;
-        if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
-            error = asio::error::operation_aborted;
+        // Until an attempt completes, the next attempt's time, or the deadline.
+        bool woken = false;
+        try {
+            woken = co_await race->wakeup.wait(more && room ? std::min(deadline, next_start)
+                                                            : deadline);
+        } catch (const boost::system::system_error& e) { // cancelled: the losers are closed below
+            error = e.code();
             break;
         }
-        if (std::chrono::steady_clock::now() >= deadline) {
+        if (!woken && std::chrono::steady_clock::now() >= deadline) {
             error = boost::beast::error::timeout;
             break;
         }

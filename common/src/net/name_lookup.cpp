@@ -1,11 +1,11 @@
 #include "net/name_lookup.hpp"
 
-#include <boost/asio/as_tuple.hpp>
+#include "net/wakeup.hpp"
+
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <netdb.h>
 #include <sys/socket.h>
@@ -66,7 +66,8 @@ private:
         starting_ = false;
         for (;;) {
             ++idle_;
-            const bool got = wake_.wait_for(lock, std::chrono::seconds(10), [&] { return !jobs_.empty(); });
+            const bool got =
+                wake_.wait_for(lock, std::chrono::seconds(10), [&] { return !jobs_.empty(); });
             --idle_;
             if (!got) {
                 --threads_;
@@ -96,9 +97,9 @@ struct Lookup {
     bool done = false;
     error_code error;
     std::vector<tcp::endpoint> endpoints;
-    // The check's timer while it waits, on the check's executor; null once it stopped waiting,
+    // The check's wakeup while it waits, on the check's executor; null once it stopped waiting,
     // after which the thread touches nothing of the check's.
-    asio::steady_timer* waiting = nullptr;
+    Wakeup* waiting = nullptr;
 };
 
 error_code error_of(int gai_error, int saved_errno)
@@ -161,7 +162,7 @@ asio::awaitable<std::tuple<error_code, std::vector<tcp::endpoint>>>
 look_up(std::string host, std::string port, std::chrono::steady_clock::time_point deadline)
 {
     auto lookup = std::make_shared<Lookup>();
-    asio::steady_timer timer(co_await asio::this_coro::executor, deadline);
+    Wakeup wakeup(co_await asio::this_coro::executor);
     Pool::instance().submit([lookup, host, port] {
         error_code error;
         std::vector<tcp::endpoint> endpoints;
@@ -170,25 +171,28 @@ look_up(std::string host, std::string port, std::chrono::steady_clock::time_poin
         lookup->error = error;
         lookup->endpoints = std::move(endpoints);
         lookup->done = true;
-        // Wake the check on its own thread, where its timer may be touched.
+        // Wake the check on its own thread, where its wakeup may be touched.
         if (lookup->waiting)
             asio::post(lookup->waiting->get_executor(), [lookup] {
                 std::lock_guard lock(lookup->mutex);
                 if (lookup->waiting)
-                    lookup->waiting->cancel();
+                    lookup->waiting->wake();
             });
     });
     {
         std::lock_guard lock(lookup->mutex);
         if (!lookup->done)
-            lookup->waiting = &timer; // the post above runs after this turn: no wake-up is lost
+            lookup->waiting = &wakeup; // the post above runs after this turn: no wake-up is lost
     }
     StopWaiting stop{*lookup};
-    if (lookup->waiting) // only this thread writes it
-        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-
-    const bool cancelled =
-        (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none;
+    bool cancelled = false;
+    if (lookup->waiting) { // only this thread writes it
+        try {
+            co_await wakeup.wait(deadline);
+        } catch (const boost::system::system_error&) {
+            cancelled = true;
+        }
+    }
     std::lock_guard lock(lookup->mutex);
     lookup->waiting = nullptr;
     if (lookup->done)

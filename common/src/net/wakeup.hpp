@@ -17,6 +17,8 @@ class Wakeup {
 public:
     explicit Wakeup(const boost::asio::any_io_executor& executor) : timer_(executor) {}
 
+    boost::asio::any_io_executor get_executor() { return timer_.get_executor(); }
+
     // Ends the wait in progress, or the next one at once. On the waiter's executor only.
     void wake();
 
