@@ -317,6 +317,12 @@ def exercise(args, checker):
         failed += failing_tests(args.exercise_tests, "v1")
         twin = python_twin(args, program, os.path.join(root, "v1_context_manager/site_checker.py"))
         failed += ["v1.python.SameReportAsCpp"] if twin else []
+        # Without the reset v1 skips its close as v0 does, and may then end before a second
+        # Ctrl-C arrives, which this test excuses in v0 only: whether it fails is a matter of
+        # timing, so it is left out of the comparison (the page says so).
+        if name == "v1-1":
+            failed = [test for test in failed
+                      if test != "v1.Checker.ASecondCtrlCEndsTheProgramAtOnce/v1"]
         checker.expect("failing tests", sorted(failed))
         if name == "v1-2":
             checker.expect("python test output", twin)
