@@ -1,4 +1,4 @@
-#include "sitecheck/text.hpp"
+#include "text/text.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 #include "sitecheck/errors.hpp"
-#include "sitecheck/url.hpp"
+#include "http/url.hpp"
 
 #include <gtest/gtest.h>
 

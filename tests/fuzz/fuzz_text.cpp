@@ -4,7 +4,7 @@
 //   taken of the raw bytes.
 #include "fuzz_check.hpp"
 
-#include "sitecheck/text.hpp"
+#include "text/text.hpp"
 
 #include <algorithm>
 #include <string>

@@ -6,4 +6,3 @@
 #include "sitecheck/report.hpp"
 #include "sitecheck/run.hpp"
 #include "sitecheck/session.hpp"
-#include "sitecheck/text.hpp"

@@ -10,8 +10,8 @@
 #include "sitecheck/errors.hpp"
 #include "sitecheck/report.hpp"
 #include "sitecheck/run.hpp"
-#include "sitecheck/text.hpp"
-#include "sitecheck/url.hpp"
+#include "text/text.hpp"
+#include "http/url.hpp"
 #include "net/tls.hpp"
 
 #include <boost/asio/as_tuple.hpp>

@@ -1,4 +1,4 @@
-#include "sitecheck/url.hpp"
+#include "http/url.hpp"
 
 #include "sitecheck/errors.hpp"
 

@@ -3,8 +3,8 @@
 #include "sitecheck/errors.hpp"
 #include "sitecheck/run.hpp"
 #include "sitecheck/session.hpp"
-#include "sitecheck/text.hpp"
-#include "sitecheck/url.hpp"
+#include "text/text.hpp"
+#include "http/url.hpp"
 
 #include <boost/asio/error.hpp>
 #include <boost/system/system_error.hpp>

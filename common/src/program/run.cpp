@@ -8,7 +8,7 @@
 
 #include "sitecheck/errors.hpp"
 #include "sitecheck/report.hpp"
-#include "sitecheck/text.hpp"
+#include "text/text.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
