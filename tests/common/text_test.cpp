@@ -95,6 +95,17 @@ TEST(Preview, EscapesControlCharactersLeftInside)
     EXPECT_EQ(preview("a\x7F" "b"), "a\\x7fb");
 }
 
+TEST(EscapeControls, WritesBidiControlsAsUnicodeEscapes)
+{
+    // A right-to-left override would show the rest of the line backwards.
+    EXPECT_EQ(escape_controls("a\u202Eb"), "a\\u202eb");
+    EXPECT_EQ(escape_controls("\u061C\u200E\u200F\u202A\u202B\u202C\u202D\u2066\u2067\u2068\u2069"),
+              "\\u061c\\u200e\\u200f\\u202a\\u202b\\u202c\\u202d\\u2066\\u2067\\u2068\\u2069");
+    // Their neighbours are printable: a zero-width joiner, an Arabic letter, a bullet.
+    EXPECT_EQ(escape_controls("\u200D\u061B\u2022"), "\u200D\u061B\u2022");
+    EXPECT_EQ(preview("\u202Egnp.exe"), "\\u202egnp.exe");
+}
+
 TEST(EscapeControls, LeavesPrintableTextAlone)
 {
     EXPECT_EQ(escape_controls("https://example.com/ü?q=\\"), "https://example.com/ü?q=\\");

@@ -15,14 +15,23 @@ namespace {
 constexpr std::size_t preview_code_points = 17;
 
 // The preview goes to a terminal: no C0 control, no DEL, no C1 control (U+0080-U+009F is
-// encoded as C2 80 to C2 9F).
+// encoded as C2 80 to C2 9F), no bidi control (U+061C is D8 9C; U+200E, U+200F, U+202A-U+202E
+// and U+2066-U+2069 are E2 80 8E/8F/AA-AE and E2 81 A6-A9).
 bool terminal_safe(std::string_view s)
 {
+    const auto at = [&](std::size_t i) { return i < s.size() ? static_cast<unsigned char>(s[i]) : 0u; };
     for (std::size_t i = 0; i < s.size(); ++i) {
-        const auto c = static_cast<unsigned char>(s[i]);
+        const auto c = at(i);
         if (c < 0x20 || c == 0x7F)
             return false;
-        if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) <= 0x9F)
+        if (c == 0xC2 && at(i + 1) <= 0x9F)
+            return false;
+        if (c == 0xD8 && at(i + 1) == 0x9C)
+            return false;
+        if (c == 0xE2 && at(i + 1) == 0x80 &&
+            (at(i + 2) == 0x8E || at(i + 2) == 0x8F || (at(i + 2) >= 0xAA && at(i + 2) <= 0xAE)))
+            return false;
+        if (c == 0xE2 && at(i + 1) == 0x81 && at(i + 2) >= 0xA6 && at(i + 2) <= 0xA9)
             return false;
     }
     return true;
@@ -51,8 +60,8 @@ void check_preview(std::string_view text)
 
     const std::string shown = sitecheck::preview(text);
     FUZZ_CHECK(shown == escaped);
-    // At most 17 code points, each at worst escaped as \xNN.
-    FUZZ_CHECK(fuzz::code_points(shown) <= 4 * preview_code_points);
+    // At most 17 code points, each at worst escaped as \uNNNN.
+    FUZZ_CHECK(fuzz::code_points(shown) <= 6 * preview_code_points);
 
     const std::string all_escaped = sitecheck::escape_controls(text);
     FUZZ_CHECK(fuzz::valid_utf8(all_escaped));

@@ -453,3 +453,44 @@ TEST_P(Checker, CloseToADeafPeerEndsAtTheDeadline)
     EXPECT_EQ(r.out, two_lines(url, 200, doctype_preview));
     EXPECT_EQ(r.exit_code, 0) << r.err;
 }
+
+TEST_P(Checker, NothingAPageOrAUrlHoldsReachesTheTerminalRaw)
+{
+    // A right-to-left override (U+202E) in a page, in a header that an error echoes, in a URL:
+    // printed raw, it would show the rest of its line backwards.
+    const std::string rlo = "\u202E";
+    testsupport::LoopbackServer server(testsupport::ServerOptions{.pages = {{"/rlo", "<p>" + rlo + "gnp.exe</p>"}}});
+    const auto page = server.url("/rlo");
+    const auto header = server.url("/encoding/x%E2%80%AEy");
+    const auto url = server.url("/ok?" + rlo + "q");
+    const auto r = check(GetParam(), {page, header, url});
+    EXPECT_EQ(r.out.find(rlo), std::string::npos) << r.out;
+    EXPECT_EQ(r.err.find(rlo), std::string::npos) << r.err;
+    EXPECT_EQ(lines_starting_with(r.out, page + ": type"),
+              std::vector<std::string>{page + ": type -> <p>\\u202egnp.exe</p>"});
+    const auto header_error = lines_starting_with(r.err, header + ": error -> ");
+    ASSERT_EQ(header_error.size(), 1u) << r.err;
+    EXPECT_NE(header_error[0].find("x\\u202ey"), std::string::npos) << header_error[0];
+    const auto shown_url = server.url("/ok?\\u202eq");
+    EXPECT_EQ(lines_starting_with(r.out, shown_url + ": "),
+              (std::vector<std::string>{shown_url + ": status -> 200", shown_url + ": type -> <!doctype html>\\n<"}))
+        << r.out;
+}
+
+TEST_P(Checker, UsageErrorsEscapeWhatTheyEchoFromTheCommandLine)
+{
+    // `--timeout $'\e[31m5'` would turn the terminal red if echoed as typed.
+    const std::string red = "\x1b[31m";
+    for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+             {"--bogus" + red}, {"--timeout", red + "5"}, {"--timeout=\u202E5"},
+             {"--cafile", "/no/such/" + red + ".pem"}}) {
+        std::vector<std::string> all = GetParam().extra;
+        all.insert(all.end(), args.begin(), args.end());
+        const auto r = testsupport::run_program(GetParam().path, all);
+        EXPECT_EQ(r.exit_code, 2) << args[0];
+        EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << r.err;
+        EXPECT_EQ(r.err.find("\u202E"), std::string::npos) << r.err;
+        EXPECT_TRUE(r.err.find("\\x1b[31m") != std::string::npos || r.err.find("\\u202e5") != std::string::npos)
+            << r.err;
+    }
+}

@@ -641,9 +641,9 @@ struct LoopbackServer::Impl {
             const std::string body = brotli("<!doctype html>\n<p>brotli</p>\n");
             co_return co_await simple(st, req, h, body);
         }
-        if (auto r = rest("/encoding/")) {  // a body sent as is, labelled with any coding
+        if (auto r = rest("/encoding/")) {  // a body sent as is, labelled with any coding (%-decoded)
             Head h;
-            h.extra = "Content-Encoding: " + std::string(*r) + "\r\n";
+            h.extra = "Content-Encoding: " + percent_decode(*r) + "\r\n";
             co_return co_await simple(st, req, h, kOkBody);
         }
         if (path == "/bad-gzip" || path == "/bad-gzip-late") {

@@ -1,6 +1,7 @@
 #include "sitecheck/command_line.hpp"
 
 #include "sitecheck/session.hpp"
+#include "text/text.hpp"
 
 #include <sys/resource.h>
 
@@ -44,10 +45,12 @@ void print_usage(std::FILE* out, const char* program, SyncOption sync_option)
                       : "");
 }
 
+// The message echoes what was typed (an option, a file name, a value), and what was typed can
+// hold escape sequences: it is escaped like anything a site sends.
 [[noreturn]] void usage_error(const char* program, const std::string& message)
 {
     std::fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", program,
-                 message.c_str(), program);
+                 escape_controls(message).c_str(), program);
     std::exit(2);
 }
 

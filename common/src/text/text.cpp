@@ -136,6 +136,14 @@ bool is_space(char32_t c)
            c == 0x202F || c == 0x205F || c == 0x3000;
 }
 
+// Unicode's Bidi_Control characters. They print nothing themselves but reorder the text
+// around them: a U+202E in a page or a URL would show the rest of the report line backwards.
+bool is_bidi_control(char32_t c)
+{
+    return c == 0x061C || c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) ||
+           (c >= 0x2066 && c <= 0x2069);
+}
+
 } // namespace
 
 std::string charset_of(std::string_view content_type)
@@ -232,6 +240,10 @@ std::string escape_controls(std::string_view text)
             out += "\\x";
             out += hex[cp >> 4];
             out += hex[cp & 0xF];
+        } else if (is_bidi_control(cp)) {
+            out += "\\u";
+            for (const int shift : {12, 8, 4, 0})
+                out += hex[(cp >> shift) & 0xF];
         } else {
             append_utf8(out, cp);
         }

@@ -21,8 +21,10 @@ std::string_view first_code_points(std::string_view utf8, std::size_t count);
 // Python's str.strip(): removes Unicode white space from both ends of UTF-8 text.
 std::string_view strip(std::string_view utf8);
 
-// Writes control characters (U+0000-U+001F, U+007F-U+009F) as \n, \r, \t or \xNN, so a line
-// stays one line and no escape sequence reaches the terminal. Invalid UTF-8 becomes U+FFFD.
+// Writes control characters (U+0000-U+001F, U+007F-U+009F) as \n, \r, \t or \xNN, and the
+// invisible characters that reorder text (Unicode's Bidi_Control: U+061C, U+200E, U+200F,
+// U+202A-U+202E, U+2066-U+2069) as \uNNNN, so a line stays one line, reads in the order it was
+// written, and no escape sequence reaches the terminal. Invalid UTF-8 becomes U+FFFD.
 std::string escape_controls(std::string_view text);
 
 // What the tutorial prints after "type ->": `html[:17].strip()`, with controls escaped.
