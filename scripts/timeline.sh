@@ -123,7 +123,7 @@ to_gantt() {
                     task(name ", status " substr(e, 8), last, t); answered = 1
                 } else if (e ~ /^body / && answered && !has_body) {
                     task("read " substr(e, 6), last, t); has_body = 1
-                } else if (e == "closed") {
+                } else if (e ~ /^closed/ || e == "connection cut") {
                     # A check that failed gave up when its error came (the trace prints the
                     # close first): its red task runs from its last step to then.
                     if ((url in failure) && !failed) {

@@ -22,11 +22,11 @@ struct SignalStep {
 };
 
 struct ProgramOptions {
-    std::optional<unsigned long> open_files_limit; // RLIMIT_NOFILE for the child
-    std::vector<std::string> environment;          // NAME=VALUE added to the child's environment
+    std::optional<unsigned long> open_files_limit = {}; // RLIMIT_NOFILE for the child
+    std::vector<std::string> environment = {};          // NAME=VALUE added to the child's environment
     // Sent in order, each once its condition holds. The child starts with SIGINT and SIGTERM
     // at their default action (a shell's background job would have SIGINT ignored).
-    std::vector<SignalStep> signals;
+    std::vector<SignalStep> signals = {};
     // A safety net so that a broken build cannot hang the suite; never an assertion.
     int kill_after_seconds = 120;
 };

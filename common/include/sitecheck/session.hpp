@@ -70,10 +70,11 @@ public:
     // Throws CheckError with the reason when the check fails.
     awaitable<Response> get(std::string url);
 
-    // Ends the connection politely (a TLS close_notify), within what is left of the deadline.
-    // Reports no error of its own (a failed goodbye is ignored), though like any co_await it
-    // throws operation_aborted in a coroutine marked cancelled. Closing twice, or a session
-    // never used, does nothing.
+    // Ends the connection politely: a TLS close_notify, then a wait for the peer's of a second
+    // at most (never beyond the deadline), which a Ctrl-C does not cut short. Reports no error
+    // of its own (a failed goodbye is ignored; --trace says which close happened), though like
+    // any co_await it throws operation_aborted in a coroutine already marked cancelled.
+    // Closing twice, or a session never used, does nothing.
     awaitable<void> close();
 
 private:

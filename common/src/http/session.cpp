@@ -15,6 +15,8 @@
 #include "net/tls.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -132,9 +134,6 @@ struct Connection {
 
     bool is_open() const { return plain || tls; }
     beast::tcp_stream& tcp() { return tls ? tls->next_layer() : *plain; }
-    // The close politely waits for the peer's close_notify until then: the check's deadline,
-    // or after Ctrl-C a short grace period (sitecheck::close_deadline, run.hpp).
-    std::chrono::steady_clock::time_point close_deadline() const { return sitecheck::close_deadline(deadline); }
 
     [[noreturn]] void fail(const error_code& ec, Phase phase);
     awaitable<void> connect(const Target& to);
@@ -145,7 +144,7 @@ struct Connection {
     awaitable<bool> exchange(bool reused);
     awaitable<void> read_head();
     awaitable<void> read_body();
-    awaitable<void> close();
+    awaitable<std::string_view> close();
 
     // Runs one HTTP step on the open stream, TLS or plain: the steps are the same on both.
     template <class Step>
@@ -344,26 +343,46 @@ awaitable<void> Connection::read_body()
     trace(url, "body " + std::to_string(reader->body_bytes()) + " bytes");
 }
 
-awaitable<void> Connection::close()
+// Ends the connection and says how, for --trace: "closed" when both sides said goodbye,
+// "closed, no reply to close_notify" when the peer had not answered ours within the grace,
+// "closed, cut by the peer" when it ended the stream without its own, "connection cut" when
+// no goodbye could be sent (a timeout has closed the socket already, or the TLS handshake
+// never finished).
+awaitable<std::string_view> Connection::close()
 {
+    std::string_view how = "closed";
     if (!is_open()) {
         slot.reset(); // a connect that failed may hold one
-        co_return;
+        co_return how;
     }
-    tcp().expires_at(close_deadline());
-    if (tls) {
-        // close_notify, then the peer's, which some servers never send: the stream's timer
-        // ends the wait. A peer that just cuts the stream (stream_truncated) is fine too.
-        co_await tls->async_shutdown(use_tuple);
+    if (!tcp().socket().is_open() || (tls && !SSL_is_init_finished(tls->native_handle()))) {
+        how = "connection cut"; // a timeout closed it, or TLS never started: no goodbye to say
+    } else if (tls) {
+        // close_notify, then the peer's, which some servers never send. RFC 8446 6.1 needs no
+        // wait at all; a short grace lets a polite peer answer, and the stream's timer ends it
+        // there, never at the check's deadline, which could be half a minute away. A Ctrl-C
+        // during the wait does not cut it short (close_deadline() bounds it as after Ctrl-C),
+        // so a check whose report is complete ends as it began: complete.
+        const auto grace_end = close_deadline(deadline);
+        tcp().expires_at(grace_end);
+        co_await tls->async_shutdown(asio::bind_cancellation_slot(asio::cancellation_slot(), use_tuple));
+        // OpenSSL records whether the peer's close_notify came; the clock tells a silent peer
+        // from one that cut the stream.
+        if (!(SSL_get_shutdown(tls->native_handle()) & SSL_RECEIVED_SHUTDOWN))
+            how = std::chrono::steady_clock::now() >= grace_end ? "closed, no reply to close_notify"
+                                                                : "closed, cut by the peer";
     } else {
-        error_code ignored;
-        plain->socket().shutdown(tcp::socket::shutdown_send, ignored);
+        error_code ec;
+        plain->socket().shutdown(tcp::socket::shutdown_send, ec);
+        if (ec)
+            how = "closed, cut by the peer";
     }
     tcp().close();
     tls.reset();
     plain.reset();
     slot.reset();
     buffer.clear();
+    co_return how;
 }
 
 } // namespace detail
@@ -457,8 +476,7 @@ awaitable<void> ClientSession::close()
     connection_->session_closed = true;
     if (!connection_->is_open())
         co_return;
-    co_await connection_->close();
-    trace(connection_->url, "closed");
+    trace(connection_->url, co_await connection_->close());
 }
 
 } // namespace sitecheck

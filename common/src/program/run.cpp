@@ -198,9 +198,9 @@ std::optional<std::chrono::steady_clock::time_point> interrupted_at()
 
 std::chrono::steady_clock::time_point close_deadline(std::chrono::steady_clock::time_point deadline)
 {
-    if (const auto at = interrupted_at())
-        return std::min(deadline, *at + close_grace);
-    return deadline;
+    // From the interrupt if there was one: a close that began before it ends no later.
+    const auto from = interrupted_at().value_or(std::chrono::steady_clock::now());
+    return std::min(deadline, from + close_grace);
 }
 
 } // namespace sitecheck
