@@ -2,13 +2,20 @@
 // and asyncio.gather() for the versions. (Ctrl-C itself is tested on the programs.)
 #include "sitecheck/run.hpp"
 
+#include "sitecheck/report.hpp"
+
+#include <boost/asio/error.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/system/system_error.hpp>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -92,4 +99,80 @@ TEST(Gather, StartsEveryCoroutineBeforeWaitingForAny)
         co_await sitecheck::gather(std::move(coroutines));
     }());
     EXPECT_EQ(done.size(), static_cast<std::size_t>(n));
+}
+
+TEST(Gather, RethrowsTheFirstExceptionOfItsCoroutines)
+{
+    // asyncio.gather() raises it too; dropping it would let a failure pass unseen.
+    asio::io_context io;
+    bool other_finished = false;
+    EXPECT_THROW(sitecheck::run_until_complete(io, [&]() -> awaitable<void> {
+                     std::vector<awaitable<void>> coroutines;
+                     coroutines.push_back([]() -> awaitable<void> {
+                         throw std::range_error("failed");
+                         co_return;
+                     }());
+                     coroutines.push_back([](bool& finished) -> awaitable<void> {
+                         finished = true;
+                         co_return;
+                     }(other_finished));
+                     co_await sitecheck::gather(std::move(coroutines));
+                 }()),
+                 std::range_error);
+    EXPECT_TRUE(other_finished);
+}
+
+TEST(Run, ACancellationNoSignalAskedForIsAFailureWithALine)
+{
+    // Only Ctrl-C makes a cancellation an interruption; any other is a failure to report, never
+    // a quiet exit 0.
+    testing::internal::CaptureStderr();
+    const int status = sitecheck::run([]() -> awaitable<void> {
+        std::vector<awaitable<void>> checks;
+        checks.push_back(sitecheck::reported("https://example.com/", []() -> awaitable<void> {
+            throw boost::system::system_error(asio::error::operation_aborted);
+            co_return;
+        }()));
+        co_await sitecheck::gather(std::move(checks));
+    }());
+    EXPECT_EQ(testing::internal::GetCapturedStderr(), "https://example.com/: error -> cancelled\n");
+    EXPECT_EQ(status, 1);
+}
+
+namespace {
+
+// A check that prints its status, and its type when `complete`, then waits as a close waits
+// for a peer that never answers.
+awaitable<void> check_then_wait(std::string url, bool complete)
+{
+    sitecheck::print_status(url, 200);
+    if (complete)
+        sitecheck::print_type(url, "<!doctype html>");
+    asio::steady_timer close(co_await asio::this_coro::executor, 60s);
+    co_await close.async_wait(asio::use_awaitable);
+}
+
+awaitable<void> ctrl_c_while_both_wait()
+{
+    std::vector<awaitable<void>> checks;
+    checks.push_back(sitecheck::reported("https://a.example/", check_then_wait("https://a.example/", true)));
+    checks.push_back(sitecheck::reported("https://b.example/", check_then_wait("https://b.example/", false)));
+    checks.push_back([]() -> awaitable<void> {
+        std::raise(SIGINT);
+        co_return;
+    }());
+    co_await sitecheck::gather(std::move(checks));
+}
+
+} // namespace
+
+TEST(Run, ASiteWhoseReportWasCompleteIsNotAlsoInterrupted)
+{
+    // Ctrl-C while a site with a complete report closes (or as its last read ends, which
+    // async_with() then reports as a cancellation) must not give it a second outcome. The
+    // signal ends the process, so the run happens in a child of its own.
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_EXIT(std::exit(sitecheck::run(ctrl_c_while_both_wait())), testing::ExitedWithCode(130),
+                testing::AllOf(testing::HasSubstr("https://b.example/: error -> interrupted\n"),
+                               testing::Not(testing::HasSubstr("https://a.example/: error"))));
 }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <string>
 #include <vector>
 
@@ -486,6 +487,51 @@ TEST_P(Checker, TraceSaysWhichCloseHappened)
     // The server's side agrees: one close_notify, from the first.
     server.wait_for_closed(server.connections_opened(), std::chrono::seconds(10));
     EXPECT_EQ(server.close_notify_received(), 1u);
+}
+
+TEST_P(Checker, ClosedStandardDescriptorsAreReopenedOnDevNull)
+{
+    // Started with `>&- 2>&-` (or as a daemon's child, with stdin closed too): were the Ctrl-C
+    // pipe to take fds 1 and 2, the first trace line would read as a Ctrl-C and cancel the check.
+    for (const bool stdin_closed : {false, true}) {
+        testsupport::LoopbackServer server(
+            testsupport::ServerOptions{.tls = servers().ca.issue({"localhost"}, {"127.0.0.1"})});
+        std::vector<std::string> args = GetParam().extra;
+        args.insert(args.end(), {"--cafile", servers().ca.ca_file(), "--trace", server.url("/ok")});
+        const auto r = testsupport::run_program(
+            GetParam().path, args,
+            {.stdout_is = testsupport::Stdout::closed, .stdin_closed = stdin_closed, .stderr_closed = true});
+        EXPECT_EQ(r.exit_code, 0) << "stdin closed: " << stdin_closed;
+        EXPECT_EQ(server.request_heads().size(), 1u) << "stdin closed: " << stdin_closed;
+        server.wait_for_closed(server.connections_opened(), std::chrono::seconds(10));
+        EXPECT_EQ(server.close_notify_received(), 1u) << "stdin closed: " << stdin_closed;
+    }
+}
+
+TEST_P(Checker, AFailedWriteToStdoutIsAnErrorAsInGnuTools)
+{
+    std::vector<std::string> args = GetParam().extra;
+    args.push_back(servers().http.url("/ok"));
+    const auto r = testsupport::run_program(GetParam().path, args, {.stdout_is = testsupport::Stdout::full_device});
+    EXPECT_EQ(r.err, "write error: No space left on device\n");
+    EXPECT_EQ(r.exit_code, 1);
+}
+
+TEST_P(Checker, AClosedPipeEndsTheProgramQuietly)
+{
+    // `| head -1`: more output than the pipe holds, so writes go on after the reader left.
+    // Whether SIGPIPE ends the program or, ignored, leaves it an EPIPE, it ends without a word.
+    std::vector<std::string> args = GetParam().extra;
+    const std::string long_query(2000, 'q');
+    for (int i = 0; i < 60; ++i)
+        args.push_back(servers().http.url("/ok?" + std::to_string(i) + long_query));
+    for (const bool ignored : {false, true}) {
+        const auto r = testsupport::run_program(
+            GetParam().path, args, {.stdout_is = testsupport::Stdout::first_line_only, .sigpipe_ignored = ignored});
+        EXPECT_EQ(r.err, "");
+        EXPECT_EQ(r.exit_code, 128 + SIGPIPE) << "SIGPIPE ignored: " << ignored;
+        EXPECT_EQ(lines_starting_with(r.out, "http").size(), 1u);
+    }
 }
 
 TEST_P(Checker, NothingAPageOrAUrlHoldsReachesTheTerminalRaw)

@@ -53,3 +53,20 @@ TEST_P(Checker, ACloseAfterCtrlCIsBoundedEvenWhenThePeerNeverAnswers)
     EXPECT_THAT(lines_starting_with(run.result.err, run.urls[0] + ": error"),
                 ElementsAre(run.urls[0] + ": error -> interrupted"));
 }
+
+TEST_P(Checker, TheFirstCtrlCEndsTheProgramEvenWhenStdoutBlocks)
+{
+    // stdout is a pipe that nobody reads any more (a pager that stopped reading): the status
+    // line cannot get out, and the loop, held in that write, cannot take the Ctrl-C. Only the
+    // safety net would end the program if nothing else did.
+    const auto url = servers().https.url("/ok");
+    std::vector<std::string> args = GetParam().extra;
+    args.insert(args.end(), {"--trace", "--cafile", servers().ca.ca_file(), url});
+    testsupport::ProgramOptions options{.stdout_is = testsupport::Stdout::blocked, .kill_after_seconds = 20};
+    options.signals.push_back({[url](const std::string&, const std::string& err) {
+                                   return err.find(url + ": trace -> status 200") != std::string::npos;
+                               },
+                               SIGINT});
+    const auto r = testsupport::run_program(GetParam().path, args, options);
+    EXPECT_EQ(r.exit_code, 130) << r.err;
+}

@@ -22,6 +22,17 @@ ProgramResult run_program(const std::string& path, const std::vector<std::string
     int out_pipe[2], err_pipe[2];
     if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)
         throw std::runtime_error("pipe failed");
+    if (options.stdout_is == Stdout::blocked) {
+        // Filled before the program starts, so its first write to stdout blocks.
+        fcntl(out_pipe[1], F_SETFL, O_NONBLOCK);
+        const std::string filler(4096, '.');
+        while (write(out_pipe[1], filler.data(), filler.size()) > 0) {
+        }
+        fcntl(out_pipe[1], F_SETFL, 0);
+    }
+    const int full_device = options.stdout_is == Stdout::full_device ? open("/dev/full", O_WRONLY | O_CLOEXEC) : -1;
+    if (options.stdout_is == Stdout::full_device && full_device < 0)
+        throw std::runtime_error("no /dev/full");
 
     std::vector<std::string> argv_storage{path};
     argv_storage.insert(argv_storage.end(), args.begin(), args.end());
@@ -49,12 +60,21 @@ ProgramResult run_program(const std::string& path, const std::vector<std::string
     if (pid < 0)
         throw std::runtime_error("fork failed");
     if (pid == 0) {
-        dup2(out_pipe[1], 1);
+        dup2(full_device >= 0 ? full_device : out_pipe[1], 1);
         dup2(err_pipe[1], 2);
         const int devnull = open("/dev/null", O_RDONLY);
         dup2(devnull, 0);
+        if (devnull > 2)
+            close(devnull);
+        if (options.stdin_closed)
+            close(0);
+        if (options.stdout_is == Stdout::closed)
+            close(1);
+        if (options.stderr_closed)
+            close(2);
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
+        signal(SIGPIPE, options.sigpipe_ignored ? SIG_IGN : SIG_DFL);
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -67,15 +87,28 @@ ProgramResult run_program(const std::string& path, const std::vector<std::string
     }
     close(out_pipe[1]);
     close(err_pipe[1]);
+    if (full_device >= 0)
+        close(full_device);
 
     ProgramResult result;
-    pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+    // stdout is read unless it is not a pipe or is left full on purpose; that pipe's reading
+    // end stays open until the program has ended.
+    const bool read_stdout = options.stdout_is == Stdout::captured || options.stdout_is == Stdout::first_line_only;
+    pollfd fds[2] = {{read_stdout ? out_pipe[0] : -1, POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
     std::string* sinks[2] = {&result.out, &result.err};
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(options.kill_after_seconds);
-    int open_count = 2;
+    int open_count = read_stdout ? 2 : 1;
     char buffer[65536];
     std::size_t signals_sent = 0;
-    while (open_count > 0) {
+    int status = 0;
+    rusage usage{};
+    bool reaped = false;
+    for (;;) {
+        // With every pipe at its end, what is left is to see the program end.
+        if (open_count == 0 && wait4(pid, &status, WNOHANG, &usage) == pid) {
+            reaped = true;
+            break;
+        }
         if (std::chrono::steady_clock::now() > give_up) {
             kill(pid, SIGKILL);
             break;
@@ -83,15 +116,20 @@ ProgramResult run_program(const std::string& path, const std::vector<std::string
         while (signals_sent < options.signals.size() &&
                options.signals[signals_sent].when(result.out, result.err))
             kill(pid, options.signals[signals_sent++].number);
-        if (poll(fds, 2, 1000) < 0 && errno != EINTR)
+        if (poll(fds, 2, open_count > 0 ? 1000 : 10) < 0 && errno != EINTR)
             break;
         for (int i = 0; i < 2; ++i) {
             if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
                 continue;
             const ssize_t n = read(fds[i].fd, buffer, sizeof buffer);
-            if (n > 0) {
+            if (n > 0)
                 sinks[i]->append(buffer, static_cast<std::size_t>(n));
-            } else {
+            const auto first_line_end = result.out.find('\n');
+            const bool head_done = i == 0 && options.stdout_is == Stdout::first_line_only &&
+                                   first_line_end != std::string::npos;
+            if (head_done)
+                result.out.resize(first_line_end + 1);
+            if (n <= 0 || head_done) {
                 close(fds[i].fd);
                 fds[i].fd = -1;
                 --open_count;
@@ -102,9 +140,10 @@ ProgramResult run_program(const std::string& path, const std::vector<std::string
         if (fd.fd >= 0)
             close(fd.fd);
 
-    int status = 0;
-    rusage usage{};
-    wait4(pid, &status, 0, &usage);
+    if (!reaped)
+        wait4(pid, &status, 0, &usage);
+    if (!read_stdout)
+        close(out_pipe[0]);
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     result.peak_rss_kib = usage.ru_maxrss;
     return result;

@@ -21,7 +21,20 @@ struct SignalStep {
     int number; // SIGINT, SIGTERM, ...
 };
 
+// Where the program's standard output goes.
+enum class Stdout {
+    captured,        // a pipe read to its end into ProgramResult::out
+    closed,          // no descriptor 1 at all, as after `>&-`
+    blocked,         // a pipe already full that nobody reads: a pager that stopped reading
+    full_device,     // /dev/full, where every write fails: a full disk
+    first_line_only, // a pipe closed once its first line is read, as `| head -1` does
+};
+
 struct ProgramOptions {
+    Stdout stdout_is = Stdout::captured;
+    bool stdin_closed = false;    // no descriptor 0 (otherwise /dev/null)
+    bool stderr_closed = false;   // no descriptor 2 (ProgramResult::err stays empty)
+    bool sigpipe_ignored = false; // SIGPIPE ignored from the start, as some parents leave it
     std::optional<unsigned long> open_files_limit = {}; // RLIMIT_NOFILE for the child
     std::vector<std::string> environment = {};          // NAME=VALUE added to the child's environment
     // Sent in order, each once its condition holds. The child starts with SIGINT and SIGTERM

@@ -21,14 +21,17 @@ void print_error(std::string_view url, std::exception_ptr error);
 // `+0.004s URL: trace -> EVENT` on stderr, when --trace is on.
 void trace(std::string_view url, std::string_view event);
 
-// Runs one check and prints its error line if it throws. Cancellation is passed on, not
-// counted as the site's failure; after Ctrl-C it prints `URL: error -> interrupted`.
+// Runs one check and prints its error line if it throws. A cancellation after Ctrl-C prints
+// `URL: error -> interrupted` and is passed on, not counted as the site's failure; one that no
+// signal asked for is a failure (`cancelled`).
 boost::asio::awaitable<void> reported(std::string url, boost::asio::awaitable<void> check);
 // The same for a blocking check. After Ctrl-C it starts no new check: it throws
 // operation_aborted, which ends the caller's loop.
 void reported(std::string_view url, const std::function<void()>& check);
 
-// The program's exit status: 0 when every check answered, 1 when one failed.
+// The program's exit status: 0 when every check answered, 1 when one failed, or when a line
+// could not be written to stdout: then `write error: REASON` on stderr, as GNU tools print it.
+// (A closed pipe, `| head -1`, ends the program quietly when it happens, as SIGPIPE would.)
 int exit_status();
 
 } // namespace sitecheck

@@ -6,7 +6,8 @@
 //
 // The first SIGINT or SIGTERM becomes a cancellation of the coroutine that is running, as
 // asyncio.run() cancels its main task: every check is cancelled where it waits, and the
-// version's own cleanup decides what happens next. A second signal ends the program at once.
+// version's own cleanup decides what happens next. A second signal ends the program at once,
+// and so does a watchdog when the loop is held (by a blocked stdout, say) past a short grace.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -30,7 +31,8 @@ int run(boost::asio::awaitable<void> main);
 int run(const std::function<void()>& main);
 
 // asyncio.gather(): starts every coroutine at once on the caller's executor and waits until all
-// are done. Cancelling the caller (Ctrl-C) cancels each of them.
+// are done, then rethrows the first exception one of them threw. Cancelling the caller
+// (Ctrl-C) cancels each of them.
 boost::asio::awaitable<void> gather(std::vector<boost::asio::awaitable<void>> coroutines);
 
 // Runs one coroutine on `io` until it is done and returns its result or rethrows its exception.

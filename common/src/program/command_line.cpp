@@ -1,9 +1,12 @@
 #include "sitecheck/command_line.hpp"
 
+#include "sitecheck/report.hpp"
 #include "sitecheck/session.hpp"
 #include "text/text.hpp"
 
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cmath>
@@ -71,6 +74,7 @@ std::optional<double> parse_seconds(const std::string& text)
 
 Arguments parse_command_line(int argc, char* argv[], const char* program, SyncOption sync_option)
 {
+    reopen_closed_standard_descriptors();
     Arguments args;
     std::optional<std::string> cafile;
     bool options_done = false;
@@ -99,11 +103,11 @@ Arguments parse_command_line(int argc, char* argv[], const char* program, SyncOp
         } else if (name == "--help") {
             no_value();
             print_usage(stdout, program, sync_option);
-            std::exit(0);
+            std::exit(exit_status()); // 0, unless the usage could not be written
         } else if (name == "--version") {
             no_value();
             std::printf("%s %s\n", program, SITECHECK_VERSION);
-            std::exit(0);
+            std::exit(exit_status());
         } else if (name == "--trace") {
             no_value();
             settings().trace = true;
@@ -134,6 +138,17 @@ Arguments parse_command_line(int argc, char* argv[], const char* program, SyncOp
     }
     raise_open_file_limit();
     return args;
+}
+
+void reopen_closed_standard_descriptors()
+{
+    for (int fd = 0; fd <= 2; ++fd) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+            continue;
+        // open() takes the lowest free descriptor: this one, as those below it are open.
+        if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+            _exit(1); // nothing to say it on
+    }
 }
 
 void raise_open_file_limit()

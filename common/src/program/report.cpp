@@ -10,8 +10,13 @@
 #include <boost/system/system_error.hpp>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
 #include <mutex>
 
 namespace sitecheck {
@@ -19,13 +24,35 @@ namespace {
 
 std::mutex output_mutex;
 std::atomic<int> failures{0};
+std::atomic<int> stdout_error{0}; // errno of the first failed write to stdout
 const auto start = std::chrono::steady_clock::now();
+
+// A reader that went away (`| head -1`) wants nothing more: the program ends without a word, as
+// SIGPIPE ends other tools, even when SIGPIPE was ignored and the write failed with EPIPE.
+// Any other failure (a full disk) is remembered for exit_status() to report.
+void check_stdout(bool written)
+{
+    if (written)
+        return;
+    const int error = errno;
+    if (error == EPIPE) {
+        std::signal(SIGPIPE, SIG_DFL);
+        std::raise(SIGPIPE);
+        std::_Exit(128 + SIGPIPE);
+    }
+    int none = 0;
+    stdout_error.compare_exchange_strong(none, error != 0 ? error : EIO);
+}
 
 void write_line(std::FILE* stream, const std::string& line)
 {
     std::lock_guard lock(output_mutex);
-    std::fwrite(line.data(), 1, line.size(), stream);
-    std::fflush(stream);
+    if (stream == stdout && stdout_error != 0)
+        return; // the report is lost already; exit_status() says so
+    const bool written = std::fwrite(line.data(), 1, line.size(), stream) == line.size();
+    const bool flushed = std::fflush(stream) == 0;
+    if (stream == stdout)
+        check_stdout(written && flushed);
 }
 
 std::string line(std::string_view url, std::string_view what, std::string_view rest)
@@ -48,6 +75,8 @@ std::string describe(std::exception_ptr error)
     } catch (const CheckError& e) {
         return e.what();
     } catch (const boost::system::system_error& e) {
+        if (e.code() == boost::asio::error::operation_aborted)
+            return "cancelled";
         return e.code().message();
     } catch (const std::exception& e) {
         return e.what();
@@ -61,9 +90,31 @@ void print_status(std::string_view url, int status)
     write_line(stdout, line(url, "status", std::to_string(status)));
 }
 
+namespace {
+
+// Sites whose report is complete (status and type printed) and whose check has not ended yet,
+// counted by URL. The count stands in for the check itself, which print_type() cannot name:
+// two checks of one URL print the same lines, so only their number matters.
+std::map<std::string, int, std::less<>> complete_reports;
+
+bool take_complete_report(std::string_view url)
+{
+    std::lock_guard lock(output_mutex);
+    const auto found = complete_reports.find(url);
+    if (found == complete_reports.end())
+        return false;
+    if (--found->second == 0)
+        complete_reports.erase(found);
+    return true;
+}
+
+} // namespace
+
 void print_type(std::string_view url, std::string_view html)
 {
     write_line(stdout, line(url, "type", preview(html)));
+    std::lock_guard lock(output_mutex);
+    ++complete_reports[std::string(url)];
 }
 
 void print_error(std::string_view url, std::exception_ptr error)
@@ -84,16 +135,18 @@ void trace(std::string_view url, std::string_view event)
 
 namespace {
 
-// A cancellation from outside is not this site's failure. After Ctrl-C it is still worth a
-// line, since the check did not finish; then it is passed on.
-bool passed_on(std::string_view url, const std::exception_ptr& error)
+// A cancellation that Ctrl-C asked for is not this site's failure. It is still worth a line
+// when the check did not finish its report; then it is passed on. A report that was complete
+// keeps its one outcome, though the signal came during the close or as the last read ended.
+// A cancellation that no signal asked for is a failure like any other, never a quiet end.
+bool passed_on(std::string_view url, const std::exception_ptr& error, bool report_complete)
 {
     try {
         std::rethrow_exception(error);
     } catch (const boost::system::system_error& e) {
-        if (e.code() != boost::asio::error::operation_aborted)
+        if (e.code() != boost::asio::error::operation_aborted || !interrupted_at())
             return false;
-        if (interrupted_at()) {
+        if (!report_complete) {
             trace(url, "error interrupted");
             write_line(stderr, line(url, "error", "interrupted"));
         }
@@ -113,9 +166,10 @@ boost::asio::awaitable<void> reported(std::string url, boost::asio::awaitable<vo
     } catch (...) {
         error = std::current_exception();
     }
+    const bool report_complete = take_complete_report(url);
     if (!error)
         co_return;
-    if (passed_on(url, error))
+    if (passed_on(url, error, report_complete))
         std::rethrow_exception(error);
     trace(url, "error " + describe(error));
     print_error(url, error);
@@ -132,9 +186,10 @@ void reported(std::string_view url, const std::function<void()>& check)
     } catch (...) {
         error = std::current_exception();
     }
+    const bool report_complete = take_complete_report(url);
     if (!error)
         return;
-    if (passed_on(url, error))
+    if (passed_on(url, error, report_complete))
         std::rethrow_exception(error);
     trace(url, "error " + describe(error));
     print_error(url, error);
@@ -142,6 +197,14 @@ void reported(std::string_view url, const std::function<void()>& check)
 
 int exit_status()
 {
+    std::lock_guard lock(output_mutex);
+    check_stdout(std::fflush(stdout) == 0);
+    if (const int error = stdout_error) {
+        // As GNU tools report it: the reports were lost, so the run failed.
+        const std::string message = std::string("write error: ") + std::strerror(error) + "\n";
+        std::fwrite(message.data(), 1, message.size(), stderr);
+        return 1;
+    }
     return failures > 0 ? 1 : 0;
 }
 

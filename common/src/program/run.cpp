@@ -4,6 +4,13 @@
 // and writes a byte to a pipe. The loop waits on that pipe like on any socket, and when the byte
 // arrives it emits a cancellation, so everything else happens in ordinary code on the loop's
 // thread. A second signal ends the process at once, as a second Ctrl-C does in Python.
+//
+// The loop can only take the cancellation when it gets to run. A write to a stdout that blocks
+// (a pager that stopped reading) holds it, and Python's asyncio then ignores Ctrl-C just the
+// same. Rather than make every line of output asynchronous, a watchdog thread, woken by the
+// same handler, ends the process with the signal's status when the loop has not taken the
+// cancellation within the close grace, or has taken it but not ended within three: a promise
+// that holds whatever blocks, output or anything else.
 #include "sitecheck/run.hpp"
 
 #include "sitecheck/errors.hpp"
@@ -21,6 +28,7 @@
 #include <boost/system/system_error.hpp>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +42,7 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <thread>
 
 namespace sitecheck {
 namespace asio = boost::asio;
@@ -44,7 +53,9 @@ constexpr std::chrono::seconds close_grace{1};
 
 std::atomic<int> first_signal{0};
 std::atomic<std::int64_t> first_signal_ns{0}; // CLOCK_MONOTONIC, which steady_clock reads
+std::atomic<bool> cancellation_taken{false};  // the loop has emitted it
 int wake[2] = {-1, -1};                       // the handler writes, the loop reads
+int watchdog_wake[2] = {-1, -1};              // the handler writes, the watchdog reads
 thread_local bool loop_running = false;
 
 extern "C" void on_signal(int number)
@@ -57,7 +68,35 @@ extern "C" void on_signal(int number)
     clock_gettime(CLOCK_MONOTONIC, &now);
     first_signal_ns = std::int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
     [[maybe_unused]] const ssize_t written = write(wake[1], "!", 1);
+    [[maybe_unused]] const ssize_t woken = write(watchdog_wake[1], "!", 1);
     errno = saved_errno;
+}
+
+// pipe2() would do it in one call, but macOS has none. Nothing else runs yet that could fork
+// between the two calls.
+void open_pipe(int ends[2])
+{
+    if (pipe(ends) != 0)
+        throw std::system_error(errno, std::generic_category(), "pipe");
+    for (int i = 0; i < 2; ++i) {
+        fcntl(ends[i], F_SETFD, fcntl(ends[i], F_GETFD) | FD_CLOEXEC);
+        fcntl(ends[i], F_SETFL, fcntl(ends[i], F_GETFL) | O_NONBLOCK);
+    }
+}
+
+// Sleeps until the first signal, then gives the loop the grace period to take the
+// cancellation, and the program three to end (the closes it awaits end within one).
+void watch_over_the_end()
+{
+    pollfd woken{watchdog_wake[0], POLLIN, 0};
+    while (poll(&woken, 1, -1) != 1) {
+    }
+    const auto signalled = interrupted_at().value_or(std::chrono::steady_clock::now());
+    std::this_thread::sleep_until(signalled + close_grace);
+    if (!cancellation_taken)
+        _exit(128 + first_signal);
+    std::this_thread::sleep_until(signalled + 3 * close_grace);
+    _exit(128 + first_signal);
 }
 
 // Installs the handlers once per process. A signal that was ignored when the program started
@@ -66,8 +105,9 @@ void install_signal_handlers()
 {
     static std::once_flag once;
     std::call_once(once, [] {
-        if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0)
-            throw std::system_error(errno, std::generic_category(), "pipe2");
+        open_pipe(wake);
+        open_pipe(watchdog_wake);
+        std::thread(watch_over_the_end).detach();
         for (const int number : {SIGINT, SIGTERM}) {
             struct sigaction old{};
             sigaction(number, nullptr, &old);
@@ -126,8 +166,13 @@ asio::awaitable<void> gather(std::vector<asio::awaitable<void>> coroutines)
     for (auto& coroutine : coroutines)
         started.push_back(asio::co_spawn(executor, std::move(coroutine), asio::deferred));
     // A parallel group passes a cancellation of this coroutine on to every member.
-    co_await asio::experimental::make_parallel_group(std::move(started))
-        .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
+    auto [order, errors] = co_await asio::experimental::make_parallel_group(std::move(started))
+                               .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
+    // As asyncio.gather() does, the first to fail fails the whole; the group only hands the
+    // exceptions back, and dropping them would let a failure pass unseen.
+    for (const std::size_t i : order)
+        if (errors[i])
+            std::rethrow_exception(errors[i]);
 }
 
 void run_until_complete(asio::io_context& io, asio::awaitable<void> operation)
@@ -156,6 +201,7 @@ void run_until_complete(asio::io_context& io, asio::awaitable<void> operation)
                                if (ec || done)
                                    return;
                                drain_wake_pipe(); // delivered: the next loop is not cancelled
+                               cancellation_taken = true;
                                cancel.emit(asio::cancellation_type::terminal);
                            });
     io.restart();
