@@ -106,18 +106,20 @@ TEST(Gather, RethrowsTheFirstExceptionOfItsCoroutines)
     // asyncio.gather() raises it too; dropping it would let a failure pass unseen.
     asio::io_context io;
     bool other_finished = false;
-    EXPECT_THROW(sitecheck::run_until_complete(io, [&]() -> awaitable<void> {
-                     std::vector<awaitable<void>> coroutines;
-                     coroutines.push_back([]() -> awaitable<void> {
-                         throw std::range_error("failed");
-                         co_return;
-                     }());
-                     coroutines.push_back([](bool& finished) -> awaitable<void> {
-                         finished = true;
-                         co_return;
-                     }(other_finished));
-                     co_await sitecheck::gather(std::move(coroutines));
-                 }()),
+    EXPECT_THROW(sitecheck::run_until_complete(
+                     io,
+                     [&]() -> awaitable<void> {
+                         std::vector<awaitable<void>> coroutines;
+                         coroutines.push_back([]() -> awaitable<void> {
+                             throw std::range_error("failed");
+                             co_return;
+                         }());
+                         coroutines.push_back([](bool& finished) -> awaitable<void> {
+                             finished = true;
+                             co_return;
+                         }(other_finished));
+                         co_await sitecheck::gather(std::move(coroutines));
+                     }()),
                  std::range_error);
     EXPECT_TRUE(other_finished);
 }
@@ -155,8 +157,10 @@ awaitable<void> check_then_wait(std::string url, bool complete)
 awaitable<void> ctrl_c_while_both_wait()
 {
     std::vector<awaitable<void>> checks;
-    checks.push_back(sitecheck::reported("https://a.example/", check_then_wait("https://a.example/", true)));
-    checks.push_back(sitecheck::reported("https://b.example/", check_then_wait("https://b.example/", false)));
+    checks.push_back(
+        sitecheck::reported("https://a.example/", check_then_wait("https://a.example/", true)));
+    checks.push_back(
+        sitecheck::reported("https://b.example/", check_then_wait("https://b.example/", false)));
     checks.push_back([]() -> awaitable<void> {
         std::raise(SIGINT);
         co_return;

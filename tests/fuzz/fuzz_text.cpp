@@ -19,7 +19,9 @@ constexpr std::size_t preview_code_points = 17;
 // and U+2066-U+2069 are E2 80 8E/8F/AA-AE and E2 81 A6-A9).
 bool terminal_safe(std::string_view s)
 {
-    const auto at = [&](std::size_t i) { return i < s.size() ? static_cast<unsigned char>(s[i]) : 0u; };
+    const auto at = [&](std::size_t i) {
+        return i < s.size() ? static_cast<unsigned char>(s[i]) : 0u;
+    };
     for (std::size_t i = 0; i < s.size(); ++i) {
         const auto c = at(i);
         if (c < 0x20 || c == 0x7F)

@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-using testsupport::lines_starting_with;
 using ::testing::Contains;
 using ::testing::EndsWith;
 using ::testing::Not;
+using testsupport::lines_starting_with;
 using testsupport::ProgramResult;
 using testsupport::servers;
 
@@ -459,13 +459,16 @@ TEST_P(Checker, CloseToADeafPeerWaitsAShortGraceNeverTheDeadline)
     const auto first = servers().https.url("/deaf-after-body");
     const auto second = servers().https.url("/deaf-after-body?2");
     std::vector<std::string> args = GetParam().extra;
-    args.insert(args.end(), {"--cafile", servers().ca.ca_file(), "--trace", "--timeout", "60", first, second});
+    args.insert(args.end(),
+                {"--cafile", servers().ca.ca_file(), "--trace", "--timeout", "60", first, second});
     const auto r = testsupport::run_program(GetParam().path, args, {.kill_after_seconds = 20});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     for (const auto& url : {first, second}) {
         EXPECT_EQ(lines_starting_with(r.out, url + ": "),
-                  (std::vector<std::string>{url + ": status -> 200", url + ": type -> " + doctype_preview}));
-        EXPECT_THAT(lines_starting_with(r.err, "+"), Contains(EndsWith(url + ": trace -> closed, no reply to close_notify")));
+                  (std::vector<std::string>{url + ": status -> 200",
+                                            url + ": type -> " + doctype_preview}));
+        EXPECT_THAT(lines_starting_with(r.err, "+"),
+                    Contains(EndsWith(url + ": trace -> closed, no reply to close_notify")));
     }
 }
 
@@ -478,10 +481,12 @@ TEST_P(Checker, TraceSaysWhichCloseHappened)
     const auto answered = server.url("/ok");
     const auto cut_by_peer = server.url("/cut-after-body");
     const auto timed_out = server.url("/hang");
-    const auto r = check(GetParam(), {"--trace", "--timeout", "1", answered, cut_by_peer, timed_out});
+    const auto r =
+        check(GetParam(), {"--trace", "--timeout", "1", answered, cut_by_peer, timed_out});
     const auto trace = lines_starting_with(r.err, "+");
     EXPECT_THAT(trace, Contains(EndsWith(answered + ": trace -> closed"))) << r.err;
-    EXPECT_THAT(trace, Contains(EndsWith(cut_by_peer + ": trace -> closed, cut by the peer"))) << r.err;
+    EXPECT_THAT(trace, Contains(EndsWith(cut_by_peer + ": trace -> closed, cut by the peer")))
+        << r.err;
     EXPECT_THAT(trace, Contains(EndsWith(timed_out + ": trace -> connection cut"))) << r.err;
     EXPECT_THAT(trace, Not(Contains(EndsWith(timed_out + ": trace -> closed")))) << r.err;
     // The server's side agrees: one close_notify, from the first.
@@ -498,9 +503,10 @@ TEST_P(Checker, ClosedStandardDescriptorsAreReopenedOnDevNull)
             testsupport::ServerOptions{.tls = servers().ca.issue({"localhost"}, {"127.0.0.1"})});
         std::vector<std::string> args = GetParam().extra;
         args.insert(args.end(), {"--cafile", servers().ca.ca_file(), "--trace", server.url("/ok")});
-        const auto r = testsupport::run_program(
-            GetParam().path, args,
-            {.stdout_is = testsupport::Stdout::closed, .stdin_closed = stdin_closed, .stderr_closed = true});
+        const auto r = testsupport::run_program(GetParam().path, args,
+                                                {.stdout_is = testsupport::Stdout::closed,
+                                                 .stdin_closed = stdin_closed,
+                                                 .stderr_closed = true});
         EXPECT_EQ(r.exit_code, 0) << "stdin closed: " << stdin_closed;
         EXPECT_EQ(server.request_heads().size(), 1u) << "stdin closed: " << stdin_closed;
         server.wait_for_closed(server.connections_opened(), std::chrono::seconds(10));
@@ -512,7 +518,8 @@ TEST_P(Checker, AFailedWriteToStdoutIsAnErrorAsInGnuTools)
 {
     std::vector<std::string> args = GetParam().extra;
     args.push_back(servers().http.url("/ok"));
-    const auto r = testsupport::run_program(GetParam().path, args, {.stdout_is = testsupport::Stdout::full_device});
+    const auto r = testsupport::run_program(GetParam().path, args,
+                                            {.stdout_is = testsupport::Stdout::full_device});
     EXPECT_EQ(r.err, "write error: No space left on device\n");
     EXPECT_EQ(r.exit_code, 1);
 }
@@ -527,7 +534,8 @@ TEST_P(Checker, AClosedPipeEndsTheProgramQuietly)
         args.push_back(servers().http.url("/ok?" + std::to_string(i) + long_query));
     for (const bool ignored : {false, true}) {
         const auto r = testsupport::run_program(
-            GetParam().path, args, {.stdout_is = testsupport::Stdout::first_line_only, .sigpipe_ignored = ignored});
+            GetParam().path, args,
+            {.stdout_is = testsupport::Stdout::first_line_only, .sigpipe_ignored = ignored});
         EXPECT_EQ(r.err, "");
         EXPECT_EQ(r.exit_code, 128 + SIGPIPE) << "SIGPIPE ignored: " << ignored;
         EXPECT_EQ(lines_starting_with(r.out, "http").size(), 1u);
@@ -539,7 +547,8 @@ TEST_P(Checker, NothingAPageOrAUrlHoldsReachesTheTerminalRaw)
     // A right-to-left override (U+202E) in a page, in a header that an error echoes, in a URL:
     // printed raw, it would show the rest of its line backwards.
     const std::string rlo = "\u202E";
-    testsupport::LoopbackServer server(testsupport::ServerOptions{.pages = {{"/rlo", "<p>" + rlo + "gnp.exe</p>"}}});
+    testsupport::LoopbackServer server(
+        testsupport::ServerOptions{.pages = {{"/rlo", "<p>" + rlo + "gnp.exe</p>"}}});
     const auto page = server.url("/rlo");
     const auto header = server.url("/encoding/x%E2%80%AEy");
     const auto url = server.url("/ok?" + rlo + "q");
@@ -553,7 +562,8 @@ TEST_P(Checker, NothingAPageOrAUrlHoldsReachesTheTerminalRaw)
     EXPECT_NE(header_error[0].find("x\\u202ey"), std::string::npos) << header_error[0];
     const auto shown_url = server.url("/ok?\\u202eq");
     EXPECT_EQ(lines_starting_with(r.out, shown_url + ": "),
-              (std::vector<std::string>{shown_url + ": status -> 200", shown_url + ": type -> <!doctype html>\\n<"}))
+              (std::vector<std::string>{shown_url + ": status -> 200",
+                                        shown_url + ": type -> <!doctype html>\\n<"}))
         << r.out;
 }
 
@@ -561,16 +571,19 @@ TEST_P(Checker, UsageErrorsEscapeWhatTheyEchoFromTheCommandLine)
 {
     // `--timeout $'\e[31m5'` would turn the terminal red if echoed as typed.
     const std::string red = "\x1b[31m";
-    for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
-             {"--bogus" + red}, {"--timeout", red + "5"}, {"--timeout=\u202E5"},
-             {"--cafile", "/no/such/" + red + ".pem"}}) {
+    for (std::vector<std::string> args :
+         std::vector<std::vector<std::string>>{{"--bogus" + red},
+                                               {"--timeout", red + "5"},
+                                               {"--timeout=\u202E5"},
+                                               {"--cafile", "/no/such/" + red + ".pem"}}) {
         std::vector<std::string> all = GetParam().extra;
         all.insert(all.end(), args.begin(), args.end());
         const auto r = testsupport::run_program(GetParam().path, all);
         EXPECT_EQ(r.exit_code, 2) << args[0];
         EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << r.err;
         EXPECT_EQ(r.err.find("\u202E"), std::string::npos) << r.err;
-        EXPECT_TRUE(r.err.find("\\x1b[31m") != std::string::npos || r.err.find("\\u202e5") != std::string::npos)
+        EXPECT_TRUE(r.err.find("\\x1b[31m") != std::string::npos ||
+                    r.err.find("\\u202e5") != std::string::npos)
             << r.err;
     }
 }

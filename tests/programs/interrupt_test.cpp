@@ -62,9 +62,11 @@ TEST_P(Checker, TheFirstCtrlCEndsTheProgramEvenWhenStdoutBlocks)
     const auto url = servers().https.url("/ok");
     std::vector<std::string> args = GetParam().extra;
     args.insert(args.end(), {"--trace", "--cafile", servers().ca.ca_file(), url});
-    testsupport::ProgramOptions options{.stdout_is = testsupport::Stdout::blocked, .kill_after_seconds = 20};
+    testsupport::ProgramOptions options{.stdout_is = testsupport::Stdout::blocked,
+                                        .kill_after_seconds = 20};
     options.signals.push_back({[url](const std::string&, const std::string& err) {
-                                   return err.find(url + ": trace -> status 200") != std::string::npos;
+                                   return err.find(url + ": trace -> status 200") !=
+                                          std::string::npos;
                                },
                                SIGINT});
     const auto r = testsupport::run_program(GetParam().path, args, options);

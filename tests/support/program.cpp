@@ -30,7 +30,8 @@ ProgramResult run_program(const std::string& path, const std::vector<std::string
         }
         fcntl(out_pipe[1], F_SETFL, 0);
     }
-    const int full_device = options.stdout_is == Stdout::full_device ? open("/dev/full", O_WRONLY | O_CLOEXEC) : -1;
+    const int full_device =
+        options.stdout_is == Stdout::full_device ? open("/dev/full", O_WRONLY | O_CLOEXEC) : -1;
     if (options.stdout_is == Stdout::full_device && full_device < 0)
         throw std::runtime_error("no /dev/full");
 
@@ -93,7 +94,8 @@ ProgramResult run_program(const std::string& path, const std::vector<std::string
     ProgramResult result;
     // stdout is read unless it is not a pipe or is left full on purpose; that pipe's reading
     // end stays open until the program has ended.
-    const bool read_stdout = options.stdout_is == Stdout::captured || options.stdout_is == Stdout::first_line_only;
+    const bool read_stdout =
+        options.stdout_is == Stdout::captured || options.stdout_is == Stdout::first_line_only;
     pollfd fds[2] = {{read_stdout ? out_pipe[0] : -1, POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
     std::string* sinks[2] = {&result.out, &result.err};
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(options.kill_after_seconds);

@@ -36,7 +36,7 @@ struct ProgramOptions {
     bool stderr_closed = false;   // no descriptor 2 (ProgramResult::err stays empty)
     bool sigpipe_ignored = false; // SIGPIPE ignored from the start, as some parents leave it
     std::optional<unsigned long> open_files_limit = {}; // RLIMIT_NOFILE for the child
-    std::vector<std::string> environment = {};          // NAME=VALUE added to the child's environment
+    std::vector<std::string> environment = {}; // NAME=VALUE added to the child's environment
     // Sent in order, each once its condition holds. The child starts with SIGINT and SIGTERM
     // at their default action (a shell's background job would have SIGINT ignored).
     std::vector<SignalStep> signals = {};

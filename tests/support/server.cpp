@@ -641,7 +641,8 @@ struct LoopbackServer::Impl {
             const std::string body = brotli("<!doctype html>\n<p>brotli</p>\n");
             co_return co_await simple(st, req, h, body);
         }
-        if (auto r = rest("/encoding/")) {  // a body sent as is, labelled with any coding (%-decoded)
+        // A body sent as is, labelled with any coding (percent-decoded from the path).
+        if (auto r = rest("/encoding/")) {
             Head h;
             h.extra = "Content-Encoding: " + percent_decode(*r) + "\r\n";
             co_return co_await simple(st, req, h, kOkBody);

@@ -365,7 +365,8 @@ awaitable<std::string_view> Connection::close()
         // so a check whose report is complete ends as it began: complete.
         const auto grace_end = close_deadline(deadline);
         tcp().expires_at(grace_end);
-        co_await tls->async_shutdown(asio::bind_cancellation_slot(asio::cancellation_slot(), use_tuple));
+        co_await tls->async_shutdown(
+            asio::bind_cancellation_slot(asio::cancellation_slot(), use_tuple));
         // OpenSSL records whether the peer's close_notify came; the clock tells a silent peer
         // from one that cut the stream.
         if (!(SSL_get_shutdown(tls->native_handle()) & SSL_RECEIVED_SHUTDOWN))
