@@ -32,7 +32,7 @@ prepare() {
     say "The first build compiles about 20 files, which takes minutes on a small machine; later"
     say "builds take seconds."
     start=$(date +%s)
-    cmake --build --preset default -j "$(nproc)" \
+    cmake --build --preset default -j "$(getconf _NPROCESSORS_ONLN)" \
         --target site_checker_v0 site_checker_v1 site_checker_v2 sitecheck_demo_server
     say "The build took $(($(date +%s) - start)) s."
 }
@@ -170,6 +170,6 @@ case "${1:-}" in
     v0 | v1 | v2) demo_one "$@" ;;
     --interrupt) interrupt ;;  # Ctrl-C under v0 and v1: who closes its session?
     --python) demo_python ;;
-    -h | --help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p;}' "$0"; exit 0 ;;
     *) usage ;;
 esac

@@ -16,7 +16,7 @@ case "${1:-}" in
 esac
 
 [ -f build/CMakeCache.txt ] || cmake --preset default >/dev/null
-cmake --build build -j "$(nproc)" --target site_checker_v0 site_checker_v1 sitecheck_demo_server >/dev/null
+cmake --build build -j "$(getconf _NPROCESSORS_ONLN)" --target site_checker_v0 site_checker_v1 sitecheck_demo_server >/dev/null
 
 . scripts/lib/demo_server.sh
 start_demo_server

@@ -31,7 +31,7 @@ if [ "$out" = docs/timeline.md ] && [ "$version $*" != "v1 " ]; then
     exit 2
 fi
 [ -f build/CMakeCache.txt ] || cmake --preset default >/dev/null
-cmake --build build -j "$(nproc)" --target "site_checker_$version" sitecheck_demo_server >/dev/null
+cmake --build build -j "$(getconf _NPROCESSORS_ONLN)" --target "site_checker_$version" sitecheck_demo_server >/dev/null
 
 . scripts/lib/demo_server.sh
 start_demo_server

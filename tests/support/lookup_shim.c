@@ -1,5 +1,6 @@
-/* A getaddrinfo() for the tests, loaded with LD_PRELOAD into a checker: names under ".test"
- * resolve to loopback without any DNS, and the labels of a name say how the lookup behaves.
+/* A getaddrinfo() for the tests, preloaded into a checker (tests/support/platform.hpp says how,
+ * and where): names under ".test" resolve to loopback without any DNS, and the labels of a name
+ * say how the lookup behaves.
  *
  *   slow.*.test        takes 200 ms
  *   hang.*.test        never returns

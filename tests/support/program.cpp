@@ -1,4 +1,5 @@
 #include "support/program.hpp"
+#include "support/platform.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -16,12 +17,26 @@
 
 namespace testsupport {
 
+namespace {
+
+// A pipe whose ends a later exec does not inherit, made the POSIX way: Linux can set the flag
+// in the same call, macOS cannot. Setting it after pipe() leaves a moment in which a fork from
+// another thread would inherit the ends, but the tests start their programs from one thread.
+void make_pipe(int ends[2])
+{
+    if (pipe(ends) != 0 || fcntl(ends[0], F_SETFD, FD_CLOEXEC) != 0 ||
+        fcntl(ends[1], F_SETFD, FD_CLOEXEC) != 0)
+        throw std::runtime_error("pipe failed");
+}
+
+} // namespace
+
 ProgramResult run_program(const std::string& path, const std::vector<std::string>& args,
                           const ProgramOptions& options)
 {
     int out_pipe[2], err_pipe[2];
-    if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)
-        throw std::runtime_error("pipe failed");
+    make_pipe(out_pipe);
+    make_pipe(err_pipe);
     if (options.stdout_is == Stdout::blocked) {
         // Filled before the program starts, so its first write to stdout blocks.
         fcntl(out_pipe[1], F_SETFL, O_NONBLOCK);
@@ -147,7 +162,7 @@ ProgramResult run_program(const std::string& path, const std::vector<std::string
     if (!read_stdout)
         close(out_pipe[0]);
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    result.peak_rss_kib = usage.ru_maxrss;
+    result.peak_rss_kib = peak_rss_kib(usage);
     return result;
 }
 

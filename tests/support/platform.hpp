@@ -1,0 +1,33 @@
+// What the tests need from the system beyond POSIX, in one place: CI runs them on Linux; the
+// other branches follow what those systems document and are not run here.
+// scripts/check-portable.sh lets Linux-only names appear in this file and nowhere else.
+#pragma once
+
+#include <sys/resource.h>
+
+namespace testsupport {
+
+// The environment variable that makes the dynamic linker load a library before the program's
+// own, so that its getaddrinfo() wins (tests/support/lookup_shim.c). ELF systems (Linux, the
+// BSDs) read LD_PRELOAD. macOS's dyld would need DYLD_INSERT_LIBRARIES, a dylib rather than a
+// module, and a flat namespace: there the tests that need the shim are skipped.
+inline const char* preload_variable()
+{
+#if defined(__APPLE__)
+    return nullptr;
+#else
+    return "LD_PRELOAD";
+#endif
+}
+
+// getrusage()'s ru_maxrss is in KiB on Linux and the BSDs, in bytes on macOS.
+inline long peak_rss_kib(const rusage& usage)
+{
+#if defined(__APPLE__)
+    return usage.ru_maxrss / 1024;
+#else
+    return usage.ru_maxrss;
+#endif
+}
+
+} // namespace testsupport
