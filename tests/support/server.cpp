@@ -907,7 +907,10 @@ std::string LoopbackServer::url(std::string_view path) const { return url_for_ho
 std::string LoopbackServer::url_for_host(std::string_view host, std::string_view path) const {
     std::string u = impl_->is_tls() ? "https://" : "http://";
     u += host;
-    u += ":" + std::to_string(impl_->port);
+    // Two appends, not ":" + to_string(): with Boost 1.90's headers g++ 12 inlines the latter
+    // into a false -Wrestrict (GCC bug 105329).
+    u += ':';
+    u += std::to_string(impl_->port);
     if (path.empty() || path.front() != '/') u += '/';
     u += path;
     return u;
