@@ -9,9 +9,11 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 
@@ -79,5 +81,20 @@ boost::asio::awaitable<boost::beast::error_code> read_response_body(Stream& stre
     }
     co_return boost::beast::error_code{};
 }
+
+// The session's two streams. Their reads, most of the Beast code the session runs, are compiled
+// in read.cpp rather than in session.cpp, so that the two files build side by side.
+using PlainStream = boost::beast::tcp_stream;
+using TlsStream = boost::asio::ssl::stream<boost::beast::tcp_stream>;
+extern template boost::asio::awaitable<boost::beast::error_code>
+read_response_head(PlainStream&, boost::beast::flat_buffer&, std::optional<ResponseReader>&);
+extern template boost::asio::awaitable<boost::beast::error_code>
+read_response_head(TlsStream&, boost::beast::flat_buffer&, std::optional<ResponseReader>&);
+extern template boost::asio::awaitable<boost::beast::error_code>
+read_response_body(PlainStream&, boost::beast::flat_buffer&, ResponseReader&,
+                   std::chrono::steady_clock::time_point);
+extern template boost::asio::awaitable<boost::beast::error_code>
+read_response_body(TlsStream&, boost::beast::flat_buffer&, ResponseReader&,
+                   std::chrono::steady_clock::time_point);
 
 } // namespace sitecheck::detail
