@@ -16,6 +16,13 @@ TEST(Charset, FoundInContentTypeWhateverItsCaseOrQuotes)
     EXPECT_EQ(charset_of("text/html; charset"), "");
 }
 
+TEST(Charset, QuotedParameterValuesMayHoldSemicolons)
+{
+    EXPECT_EQ(charset_of("text/html; charset=\"utf-8;x\""), "utf-8;x");
+    EXPECT_EQ(charset_of("text/html; title=\"a;charset=koi8-r\"; charset=windows-1251"), "windows-1251");
+    EXPECT_EQ(charset_of("text/html; title=\"a\\\"b\" ; CHARSET=\"koi8-r\""), "koi8-r");
+}
+
 TEST(Decode, Utf8IsTheDefault)
 {
     EXPECT_EQ(decode_text("Gr\xC3\xBC\xC3\x9F" "e", ""), "Grüße");
@@ -69,6 +76,15 @@ TEST(Decode, WithoutCharsetBytesThatAreNotUtf8AreWindows1252)
     EXPECT_EQ(decode_text("Caf\xe9 \x93q\x94", ""), "Café “q”");
     // A UTF-8 sequence cut at the end of the kept prefix is still UTF-8.
     EXPECT_EQ(decode_text("Gr\xC3\xBC\xC3", ""), "Grü\uFFFD");
+}
+
+TEST(Decode, WithoutCharsetAStrayByteInUtf8StaysUtf8)
+{
+    // Windows-1252 only when invalid sequences outnumber valid multi-byte ones.
+    EXPECT_EQ(decode_text("Gr\xC3\xBC\xC3\x9F" "e \xFF ok", ""), "Grüße \uFFFD ok");
+    EXPECT_EQ(decode_text("\xC3\xA9t\xE9", ""), "ét\uFFFD");
+    EXPECT_EQ(decode_text("\xC3\xA9t\xE9\xE8!", ""), "Ã©téè!");
+    EXPECT_EQ(decode_text("Caf\xe9!", ""), "Café!");
 }
 
 TEST(Preview, IsTheFirst17CodePointsStripped)

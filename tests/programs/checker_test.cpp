@@ -187,7 +187,9 @@ TEST_P(Checker, TextIsDecodedWithAnyCharsetIconvKnows)
         {"iso-8859-2", "Zażółć gęślą jaźń"},
         {"utf-16", "Hello from a UTF-"},
         {"none-utf8", "Grüße ohne Zeiche"},   // no charset: UTF-8 ...
-        {"none-cp1252", "Café “quoted” – n"}, // ... or windows-1252 when that is not valid UTF-8
+        {"none-cp1252", "Café “quoted” – n"}, // ... or windows-1252 when mostly not UTF-8
+        {"none-utf8-stray", "Grüße \uFFFD ohne Zeic"},
+        {"quoted-semicolon", "Привет, мир! Это"},
     };
     std::vector<std::string> urls;
     for (const auto& [name, text] : pages)

@@ -250,7 +250,7 @@ struct CharsetPage {
     std::string_view charset; // the Content-Type's charset parameter; empty: none
     std::string_view body;
 };
-const std::array<CharsetPage, 7> charset_pages{{
+const std::array<CharsetPage, 9> charset_pages{{
         {"windows-1251", "windows-1251", {"\xcf\xf0\xe8\xe2\xe5\xf2, \xec\xe8\xf0! \xdd\xf2\xee \xf1\xf2\xf0\xe0\xed\xe8\xf6\xe0 \xe2 \xea\xee\xe4\xe8\xf0\xee\xe2\xea\xe5", 37}},
         {"koi8-r", "koi8-r", {"\xfa\xc4\xd2\xc1\xd7\xd3\xd4\xd7\xd5\xca, \xcd\xc9\xd2! \xfc\xd4\xcf \xd3\xd4\xd2\xc1\xce\xc9\xc3\xc1 \xd7 KOI8", 36}},
         {"shift_jis", "Shift_JIS", {"\x82\xb1\x82\xf1\x82\xc9\x82\xbf\x82\xcd\x81" "A\x90\xa2\x8a" "E\x81" "B\x93\xfa\x96{\x8c\xea\x82\xcc\x83y\x81[\x83W\x82\xc5\x82\xb7", 36}},
@@ -258,6 +258,9 @@ const std::array<CharsetPage, 7> charset_pages{{
         {"utf-16", "UTF-16", {"\xff\xfeH\x00" "e\x00l\x00l\x00o\x00 \x00" "f\x00r\x00o\x00m\x00 \x00" "a\x00 \x00U\x00T\x00" "F\x00-\x00" "1\x00" "6\x00 \x00p\x00" "a\x00g\x00" "e\x00,\x00 \x00w\x00i\x00t\x00h\x00 \x00\xe9\x00", 66}},
         {"none-cp1252", "", {"Caf\xe9 \x93quoted\x94 \x96 na\xefve text here", 31}},
         {"none-utf8", "", {"Gr\xc3\xbc\xc3\x9f" "e ohne Zeichensatz, aber UTF-8", 36}},
+        {"none-utf8-stray", "", {"Gr\xc3\xbc\xc3\x9f" "e \xff ohne Zeichensatz, aber UTF-8", 38}},
+        // A ";" inside a quoted parameter value is no separator.
+        {"quoted-semicolon", "windows-1251", {"\xcf\xf0\xe8\xe2\xe5\xf2, \xec\xe8\xf0! \xdd\xf2\xee \xf1\xf2\xf0\xe0\xed\xe8\xf6\xe0 \xe2 \xea\xee\xe4\xe8\xf0\xee\xe2\xea\xe5", 37}},
 }};
 
 std::string chunk_size_line(std::size_t n) {
@@ -669,7 +672,9 @@ struct LoopbackServer::Impl {
             for (const auto& page : charset_pages) {
                 if (page.path != *r) continue;
                 Head h;
-                const std::string type = page.charset.empty() ? "text/html" : "text/html; charset=" + std::string(page.charset);
+                std::string type = page.charset.empty() ? "text/html" : "text/html; charset=" + std::string(page.charset);
+                if (page.path == "quoted-semicolon")
+                    type = "text/html; title=\"a;charset=koi8-r\"; charset=" + std::string(page.charset);
                 h.content_type = type;
                 co_return co_await simple(st, req, h, page.body);
             }

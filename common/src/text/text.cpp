@@ -1,5 +1,7 @@
 #include "text/text.hpp"
 
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/rfc7230.hpp>
 #include <iconv.h>
 
 #include <algorithm>
@@ -78,16 +80,24 @@ std::string decode_utf8(std::string_view body)
     return out;
 }
 
-// Valid UTF-8, but for a sequence cut short at the very end (the kept prefix may cut one).
-bool is_utf8(std::string_view body)
+// Whether a body with no charset reads as UTF-8: when its invalid sequences do not outnumber
+// its valid multi-byte ones. A stray byte in a UTF-8 page is one U+FFFD, not a page of
+// mojibake; text in a legacy charset has almost no valid multi-byte sequence. A sequence cut
+// short at the very end (the kept prefix may cut one) does not count.
+bool reads_as_utf8(std::string_view body)
 {
+    std::size_t valid = 0, invalid = 0;
     for (std::size_t pos = 0; pos < body.size();) {
         const std::size_t start = pos;
-        if (next_code_point(body, pos) == replacement && body.substr(start, 3) != "\xEF\xBF\xBD" &&
-            pos < body.size())
-            return false;
+        const char32_t cp = next_code_point(body, pos);
+        if (cp == replacement && body.substr(start, 3) != "\xEF\xBF\xBD") {
+            if (pos < body.size())
+                ++invalid;
+        } else if (cp >= 0x80) {
+            ++valid;
+        }
     }
-    return true;
+    return invalid <= valid;
 }
 
 // Opens a converter from `charset` to UTF-8, trying the name as given, then without its
@@ -148,41 +158,27 @@ bool is_bidi_control(char32_t c)
 
 std::string charset_of(std::string_view content_type)
 {
-    // media-type *( ";" parameter ), parameter = name "=" ( token / quoted-string )
-    std::size_t pos = content_type.find(';');
-    while (pos != std::string_view::npos) {
-        std::string_view rest = content_type.substr(pos + 1);
-        const std::size_t eq = rest.find('=');
-        if (eq == std::string_view::npos)
-            break;
-        std::string name;
-        for (char c : rest.substr(0, eq))
-            if (c != ' ' && c != '\t')
-                name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        std::string_view value = rest.substr(eq + 1);
-        value.remove_prefix(std::min(value.find_first_not_of(" \t"), value.size()));
-        std::size_t end;
-        if (!value.empty() && value.front() == '"') {
-            value.remove_prefix(1);
-            end = value.find('"');
-        } else {
-            end = value.find_first_of("; \t");
-        }
-        if (name == "charset") {
-            std::string out(value.substr(0, end));
-            std::ranges::transform(out, out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-            return out;
-        }
-        pos = content_type.find(';', pos + 1 + eq);
+    // media-type *( OWS ";" OWS parameter ), a value a token or a quoted-string, which may hold
+    // a ";" of its own: Beast's parameter parser knows the rules (RFC 9110 section 5.6.6).
+    const auto parameters = content_type.find(';');
+    if (parameters == std::string_view::npos)
+        return {};
+    for (const auto& [name, value] : boost::beast::http::param_list(content_type.substr(parameters))) {
+        if (!boost::beast::iequals(name, "charset"))
+            continue;
+        std::string out(value);
+        std::ranges::transform(out, out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        return out;
     }
     return {};
 }
 
 std::string decode_text(std::string_view body, std::string_view charset)
 {
-    // No charset: UTF-8, or what a browser assumes when that does not fit, windows-1252.
+    // No charset: UTF-8, or what a browser assumes when the bytes are mostly not UTF-8,
+    // windows-1252.
     if (charset.empty())
-        charset = is_utf8(body) ? "utf-8" : "windows-1252";
+        charset = reads_as_utf8(body) ? "utf-8" : "windows-1252";
     // Python's decoder replaces invalid UTF-8 with one U+FFFD per maximal subpart; glibc's
     // would differ, so UTF-8 keeps its own decoder. So does a charset iconv does not know.
     std::string name(charset);
