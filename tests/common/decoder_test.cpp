@@ -6,6 +6,8 @@
 #include <zlib.h>
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 using sitecheck::CheckError;
 using sitecheck::detail::ContentDecoder;
@@ -39,11 +41,22 @@ std::string brotli(const std::string& data)
     return out;
 }
 
-std::string decode(ContentDecoder::Coding coding, const std::string& body, std::size_t piece = 7)
+using Codings = std::vector<ContentDecoder::Coding>;
+using C = ContentDecoder::Coding;
+
+// Feeds and decodes everything, as read_response_body does between its reads.
+void feed_all(ContentDecoder& decoder, std::string_view body)
 {
-    ContentDecoder decoder(coding, 1024);
+    decoder.feed(body);
+    while (decoder.decode_some()) {
+    }
+}
+
+std::string decode(const Codings& codings, const std::string& body, std::size_t piece = 7)
+{
+    ContentDecoder decoder(codings, 1024);
     for (std::size_t i = 0; i < body.size(); i += piece)
-        decoder.feed(std::string_view(body).substr(i, piece));
+        feed_all(decoder, std::string_view(body).substr(i, piece));
     return decoder.prefix();
 }
 
@@ -53,36 +66,76 @@ const std::string page = "<!doctype html>\n<p>hello, compressed world</p>\n";
 
 TEST(ContentDecoder, KnowsItsCodings)
 {
-    EXPECT_EQ(ContentDecoder::coding_of("gzip"), ContentDecoder::Coding::gzip);
-    EXPECT_EQ(ContentDecoder::coding_of("X-GZIP"), ContentDecoder::Coding::gzip);
-    EXPECT_EQ(ContentDecoder::coding_of(" Deflate"), ContentDecoder::Coding::deflate);
-    EXPECT_EQ(ContentDecoder::coding_of("br"), ContentDecoder::Coding::br);
-    EXPECT_EQ(ContentDecoder::coding_of(""), ContentDecoder::Coding::identity);
-    EXPECT_EQ(ContentDecoder::coding_of("identity"), ContentDecoder::Coding::identity);
+    EXPECT_EQ(ContentDecoder::codings_of("gzip"), Codings{C::gzip});
+    EXPECT_EQ(ContentDecoder::codings_of("X-GZIP"), Codings{C::gzip});
+    EXPECT_EQ(ContentDecoder::codings_of(" Deflate"), Codings{C::deflate});
+    EXPECT_EQ(ContentDecoder::codings_of("br"), Codings{C::br});
+    EXPECT_EQ(ContentDecoder::codings_of(""), Codings{});
+    EXPECT_EQ(ContentDecoder::codings_of("identity"), Codings{});
+}
+
+TEST(ContentDecoder, ReadsAListInTheOrderOfApplicationSkippingIdentity)
+{
+    EXPECT_EQ(ContentDecoder::codings_of("gzip, br"), (Codings{C::gzip, C::br}));
+    EXPECT_EQ(ContentDecoder::codings_of("identity,deflate, ,gzip"), (Codings{C::deflate, C::gzip}));
+    // A transfer coding list ends in the chunked framing the parser has undone already.
+    EXPECT_EQ(ContentDecoder::codings_of("gzip, chunked", "transfer"), Codings{C::gzip});
+    EXPECT_EQ(ContentDecoder::codings_of("chunked", "transfer"), Codings{});
 }
 
 TEST(ContentDecoder, AnyOtherCodingIsUnsupported)
 {
-    for (const char* coding : {"zstd", "compress", "gzip, br", "x-unknown"}) {
+    for (const char* coding : {"zstd", "compress", "x-unknown"}) {
         try {
-            ContentDecoder::coding_of(coding);
+            ContentDecoder::codings_of(std::string("gzip, ") + coding);
             ADD_FAILURE() << coding;
         } catch (const CheckError& e) {
             EXPECT_EQ(std::string(e.what()), "unsupported content encoding '" + std::string(coding) + "'");
         }
     }
+    try {
+        ContentDecoder::codings_of("zstd, chunked", "transfer");
+        ADD_FAILURE();
+    } catch (const CheckError& e) {
+        EXPECT_EQ(std::string(e.what()), "unsupported transfer encoding 'zstd'");
+    }
+}
+
+TEST(ContentDecoder, ListIsUndoneInReverseOrder)
+{
+    EXPECT_EQ(decode({C::gzip, C::br}, brotli(compress(page, 31))), page);
+    EXPECT_EQ(decode({C::br, C::identity, C::deflate}, compress(brotli(page), 15), 1), page);
+}
+
+TEST(ContentDecoder, ABombIsDecodedASliceAtATime)
+{
+    // 64 MiB from some 64 KB of gzip, inside brotli: each slice gives about slice_bytes,
+    // whichever stage is busy, and the caller gets the loop back between them.
+    const std::string big(64 * 1024 * 1024, 'x');
+    ContentDecoder decoder({C::gzip, C::br}, 100);
+    decoder.feed(brotli(compress(big, 31)));
+    int slices = 1;
+    std::uint64_t before = 0;
+    while (decoder.decode_some()) {
+        EXPECT_LE(decoder.decoded_size() - before, ContentDecoder::slice_bytes + 16 * 1024);
+        before = decoder.decoded_size();
+        ++slices;
+    }
+    EXPECT_GE(slices, 64);
+    EXPECT_EQ(decoder.prefix(), std::string(100, 'x'));
+    EXPECT_EQ(decoder.decoded_size(), big.size());
 }
 
 TEST(ContentDecoder, BrotliInSmallPieces)
 {
-    EXPECT_EQ(decode(ContentDecoder::Coding::br, brotli(page), 1), page);
+    EXPECT_EQ(decode({C::br}, brotli(page), 1), page);
 }
 
 TEST(ContentDecoder, BrotliKeepsOnlyThePrefixButCountsEverything)
 {
     const std::string big(5'000'000, 'y');
-    ContentDecoder decoder(ContentDecoder::Coding::br, 100);
-    decoder.feed(brotli(big));
+    ContentDecoder decoder({C::br}, 100);
+    feed_all(decoder, brotli(big));
     EXPECT_EQ(decoder.prefix(), std::string(100, 'y'));
     EXPECT_EQ(decoder.decoded_size(), big.size());
 }
@@ -102,40 +155,40 @@ TEST(ContentDecoder, BrotliGivesWhatItHoldsWhenTheInputEndsWithTheOutputFull)
         "\xcd\xb1\xb3\x81\xa9\x76\x1e\xa9\xa9\x39\x39\xe5\xf9\x45\x34\x29\x36\xfa\x23\x10\x30\x1b\x7d\x88"
         "\x8a\xa4\xfc\x94\x3f\xf2",
         174);
-    ContentDecoder whole(ContentDecoder::Coding::br, 0);
-    whole.feed(body);
-    ContentDecoder bytewise(ContentDecoder::Coding::br, 0);
+    ContentDecoder whole({C::br}, 0);
+    feed_all(whole, body);
+    ContentDecoder bytewise({C::br}, 0);
     for (char c : body)
-        bytewise.feed(std::string_view(&c, 1));
+        feed_all(bytewise, std::string_view(&c, 1));
     EXPECT_GT(whole.decoded_size(), 16u * 1024);
     EXPECT_EQ(whole.decoded_size(), bytewise.decoded_size());
 }
 
 TEST(ContentDecoder, CorruptBrotliFailsTheCheck)
 {
-    EXPECT_THROW(decode(ContentDecoder::Coding::br, "this is not brotli at all"), CheckError);
+    EXPECT_THROW(decode({C::br}, "this is not brotli at all"), CheckError);
 }
 
 TEST(ContentDecoder, GzipInSmallPieces)
 {
-    EXPECT_EQ(decode(ContentDecoder::Coding::gzip, compress(page, 31), 1), page);
+    EXPECT_EQ(decode({C::gzip}, compress(page, 31), 1), page);
 }
 
 TEST(ContentDecoder, DeflateWithZlibHeader)
 {
-    EXPECT_EQ(decode(ContentDecoder::Coding::deflate, compress(page, 15)), page);
+    EXPECT_EQ(decode({C::deflate}, compress(page, 15)), page);
 }
 
 TEST(ContentDecoder, RawDeflateAsSomeServersSendIt)
 {
-    EXPECT_EQ(decode(ContentDecoder::Coding::deflate, compress(page, -15)), page);
+    EXPECT_EQ(decode({C::deflate}, compress(page, -15)), page);
 }
 
 TEST(ContentDecoder, KeepsOnlyThePrefixButCountsEverything)
 {
     const std::string big(5'000'000, 'x');
-    ContentDecoder decoder(ContentDecoder::Coding::gzip, 100);
-    decoder.feed(compress(big, 31));
+    ContentDecoder decoder({C::gzip}, 100);
+    feed_all(decoder, compress(big, 31));
     EXPECT_EQ(decoder.prefix(), std::string(100, 'x'));
     EXPECT_EQ(decoder.decoded_size(), big.size());
 }
@@ -145,11 +198,11 @@ TEST(ContentDecoder, CorruptDataFailsTheCheck)
     std::string gz = compress(page, 31);
     gz[12] = static_cast<char>(gz[12] ^ 0xFF);
     gz[13] = static_cast<char>(gz[13] ^ 0xFF);
-    EXPECT_THROW(decode(ContentDecoder::Coding::gzip, gz), CheckError);
-    EXPECT_THROW(decode(ContentDecoder::Coding::gzip, "this is not gzip"), CheckError);
+    EXPECT_THROW(decode({C::gzip}, gz), CheckError);
+    EXPECT_THROW(decode({C::gzip}, "this is not gzip"), CheckError);
 }
 
 TEST(ContentDecoder, IdentityPassesThrough)
 {
-    EXPECT_EQ(decode(ContentDecoder::Coding::identity, page), page);
+    EXPECT_EQ(decode({C::identity}, page), page);
 }

@@ -24,6 +24,7 @@ struct Read {
     boost::system::error_code head_ec; // what stopped the head, if anything
     boost::system::error_code body_ec; // what stopped the body, if anything
     std::string decode_error;          // the CheckError of a body that failed to decode
+    std::string unfinished;            // what filled the buffer, when it overflowed
 };
 
 asio::awaitable<void> read_both(boost::beast::test::stream& stream, Read& read)
@@ -38,6 +39,8 @@ asio::awaitable<void> read_both(boost::beast::test::stream& stream, Read& read)
     } catch (const sitecheck::CheckError& e) {
         read.decode_error = e.what();
     }
+    if (read.body_ec == http::error::buffer_overflow)
+        read.unfinished = sitecheck::detail::unfinished_part(buffer);
 }
 
 // The peer sends `wire` and closes.
@@ -116,6 +119,24 @@ TEST(ResponseReader, HugeHeaderHitsTheLimit)
     while (wire.size() < 2 * ResponseReader::header_limit_bytes)
         wire += "X-Filler: " + std::string(100, 'a') + "\r\n";
     EXPECT_EQ(read(wire, 1024)->head_ec, http::error::header_limit);
+}
+
+TEST(ResponseReader, EndlessChunkHeaderOrTrailerStopsAtTheBufferLimit)
+{
+    // Beast waits for the whole chunk-size line or trailer section: only the buffer's
+    // limit stops one that never ends.
+    const std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n";
+    const std::string endless(2 * sitecheck::detail::read_buffer_limit, 'e');
+    const auto extension = read(head + "10;a=" + endless, 4096);
+    EXPECT_EQ(extension->body_ec, http::error::buffer_overflow);
+    EXPECT_EQ(extension->unfinished, "chunk header");
+    std::string trailers = head + "0\r\n";
+    while (trailers.size() < 2 * sitecheck::detail::read_buffer_limit)
+        trailers += "X-Trailer: " + std::string(100, 't') + "\r\n";
+    const auto trailer = read(trailers, 4096);
+    EXPECT_EQ(trailer->body_ec, http::error::buffer_overflow);
+    EXPECT_EQ(trailer->unfinished, "trailer section");
+    EXPECT_EQ(trailer->reader->prefix(), "abc");
 }
 
 TEST(ResponseReader, LastChunkArrivingByteByByte)

@@ -1,9 +1,9 @@
 // fuzz_decoder: Content-Encoding gzip, deflate and br bodies, decoded as they stream in.
 //   Input byte 0: the coding (value % 4: identity, gzip, deflate, br) and how much to keep
-//   (value / 4 * 4: 0 to 252 bytes). Byte 1: how the body is cut into pieces (see Pieces).
-//   The rest: the body as it came off the wire.
-// The same body is also decoded in one piece: how the network cuts a stream must not change
-// what it decodes to, nor whether it is valid.
+//   (value / 4 * 4: 0 to 252 bytes). Byte 1: how the body is cut into pieces (see Pieces) and
+//   into slices (decode_some's budget). The rest: the body as it came off the wire.
+// The same body is also decoded in one piece: how the network cuts a stream, or the decoder
+// its work, must not change what it decodes to, nor whether it is valid.
 #include "fuzz_check.hpp"
 
 #include "http/content_decoder.hpp"
@@ -25,11 +25,14 @@ struct Outcome {
 Outcome decode(ContentDecoder::Coding coding, std::size_t keep, std::string_view body, unsigned char seed)
 {
     Outcome outcome;
-    ContentDecoder decoder(coding, keep);
+    ContentDecoder decoder({coding}, keep);
     fuzz::Pieces pieces(body, seed);
+    const std::size_t budget = seed == 0 ? ContentDecoder::slice_bytes : std::size_t{1} << (seed % 20);
     try {
         while (!pieces.done()) {
             decoder.feed(pieces.next());
+            while (decoder.decode_some(budget))
+                FUZZ_CHECK(decoder.prefix().size() <= keep);
             FUZZ_CHECK(decoder.prefix().size() <= keep);
         }
     } catch (const sitecheck::CheckError&) {

@@ -46,7 +46,7 @@ asio::awaitable<void> read_response(boost::beast::test::stream& stream, std::uin
     }
     check_reader(*reader, wire_bytes);
     // A body streams through the buffer: what stays unparsed is at most a head and a read.
-    FUZZ_CHECK(buffer.size() <= ResponseReader::header_limit_bytes + 64 * 1024);
+    FUZZ_CHECK(buffer.size() <= sitecheck::detail::read_buffer_limit);
 }
 
 } // namespace

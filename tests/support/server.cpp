@@ -51,6 +51,8 @@ using boost::system::error_code;
 constexpr std::size_t kMaxHead = 64 * 1024;
 constexpr std::string_view kOkBody = "<!doctype html>\n<html><body>ok</body></html>\n";
 constexpr std::size_t kPiece = 64 * 1024;
+constexpr std::uint64_t kBombSent = ~std::uint64_t{0};  // a key of barriers no /barrier/N uses
+constexpr std::uint64_t kFloodCap = 256 * 1024 * 1024;
 constexpr std::string_view kHtml = "text/html; charset=utf-8";
 constexpr std::string_view kDoctype = "<!doctype html>\n";
 
@@ -244,6 +246,50 @@ std::string brotli(std::string_view in) {
     return out;
 }
 
+std::string brotli_stream(BrotliEncoderState* state, std::string_view in, BrotliEncoderOperation op) {
+    std::string out;
+    auto next_in = reinterpret_cast<const std::uint8_t*>(in.data());
+    std::size_t avail_in = in.size();
+    do {
+        std::array<std::uint8_t, 16 * 1024> piece;
+        std::uint8_t* next_out = piece.data();
+        std::size_t avail_out = piece.size();
+        if (!BrotliEncoderCompressStream(state, op, &avail_in, &next_in, &avail_out, &next_out, nullptr))
+            throw std::runtime_error("brotli failed");
+        out.append(reinterpret_cast<const char*>(piece.data()), piece.size() - avail_out);
+    } while (avail_in > 0 || BrotliEncoderHasMoreOutput(state));
+    return out;
+}
+
+// A brotli body of some 200 KB that decodes to "<!doctype html>\n" and 16 GiB of 'x'. A MiB
+// of 'x' after 'x's encodes to the same 13 bytes each time (copies from one byte back), so the
+// encoder sees 2 MiB and the rest is that block repeated.
+std::string brotli_bomb() {
+    std::unique_ptr<BrotliEncoderState, decltype(&BrotliEncoderDestroyInstance)> state(
+        BrotliEncoderCreateInstance(nullptr, nullptr, nullptr), BrotliEncoderDestroyInstance);
+    BrotliEncoderSetParameter(state.get(), BROTLI_PARAM_QUALITY, 5);
+    BrotliEncoderSetParameter(state.get(), BROTLI_PARAM_LGWIN, 24);
+    const std::string block(1024 * 1024, 'x');
+    std::string bomb = brotli_stream(state.get(), kDoctype, BROTLI_OPERATION_FLUSH);
+    bomb += brotli_stream(state.get(), block, BROTLI_OPERATION_FLUSH);
+    const std::string repeated = brotli_stream(state.get(), block, BROTLI_OPERATION_FLUSH);
+    for (int i = 2; i < 16 * 1024; ++i) bomb += repeated;
+    return bomb + brotli_stream(state.get(), {}, BROTLI_OPERATION_FINISH);
+}
+
+// The codings of a comma-separated list, applied in order to `body`; other names are labels only.
+std::string encode(std::string body, std::string_view codings) {
+    while (!codings.empty()) {
+        const auto comma = codings.find(',');
+        const std::string_view coding = trim(codings.substr(0, comma));
+        if (coding == "gzip") body = compress(body, 15 + 16);
+        if (coding == "deflate") body = compress(body, 15);
+        if (coding == "br") body = brotli(body);
+        codings.remove_prefix(comma == std::string_view::npos ? codings.size() : comma + 1);
+    }
+    return body;
+}
+
 // Pages in other charsets, as bytes (written with Python's codecs), for /charset/NAME.
 struct CharsetPage {
     std::string_view path;    // NAME in /charset/NAME
@@ -287,6 +333,7 @@ struct LoopbackServer::Impl {
     std::size_t opened = 0;
     std::size_t closed = 0;
     std::size_t close_notify = 0;
+    std::uint64_t flooded = 0;
     std::vector<std::string> heads;
     std::vector<std::string> sni_names;
     bool run_done = false;
@@ -295,7 +342,9 @@ struct LoopbackServer::Impl {
     bool stopping = false;
     std::uint64_t next_id = 0;
     std::map<std::uint64_t, tcp::socket*> live;
-    std::map<std::uint64_t, std::vector<std::shared_ptr<Waiter>>> barriers;
+    std::map<std::uint64_t, std::vector<std::shared_ptr<Waiter>>> barriers;  // /barrier/N, and kBombSent
+    std::string bomb;        // made at the first /brotli-bomb
+    bool bomb_sent = false;
 
     // The io_context is declared after the state above, so that coroutine
     // frames it might still destroy (only if stopping had to be forced) find
@@ -644,6 +693,56 @@ struct LoopbackServer::Impl {
             const std::string body = brotli("<!doctype html>\n<p>brotli</p>\n");
             co_return co_await simple(st, req, h, body);
         }
+        if (path == "/coded") {
+            // ?content=LIST: Content-Encoding, applied in order (lines=2: one line a coding);
+            // ?transfer=LIST: Transfer-Encoding codings applied after them, then chunked.
+            const std::string content = percent_decode(query_param(req.query, "content"));
+            const std::string transfer = percent_decode(query_param(req.query, "transfer"));
+            const std::string body = encode(encode(std::string(kOkBody), content), transfer);
+            Head h;
+            h.close = !req.keep_alive;
+            if (query_param(req.query, "lines") == "2") {
+                std::string_view list = content;
+                while (!list.empty()) {
+                    const auto comma = list.find(',');
+                    h.extra += "Content-Encoding: " + std::string(trim(list.substr(0, comma))) + "\r\n";
+                    list.remove_prefix(comma == std::string_view::npos ? list.size() : comma + 1);
+                }
+            } else if (!content.empty()) {
+                h.extra += "Content-Encoding: " + content + "\r\n";
+            }
+            if (transfer.empty()) co_return co_await simple(st, req, h, body);
+            h.extra += "Transfer-Encoding: " + transfer + ", chunked\r\n";
+            co_await write(st, render(h) + chunk_size_line(body.size()) + body + "\r\n0\r\n\r\n");
+            co_return h.close ? Next::Close : Next::KeepAlive;
+        }
+        if (auto r = rest("/redirect-encoded/")) {
+            // A redirect on a kept-alive connection whose body is not in the coding it names.
+            Head h;
+            h.status = 302;
+            h.extra = "Location: /ok\r\nContent-Encoding: " + std::string(*r) + "\r\n";
+            co_return co_await simple(st, req, h, "<!doctype html>not encoded at all");
+        }
+        if (path == "/brotli-bomb") {
+            // Tells /after-bomb once the whole body is on its way.
+            if (bomb.empty()) bomb = brotli_bomb();
+            Head h;
+            h.extra = "Content-Encoding: br\r\n";
+            const Next next = co_await simple(st, req, h, bomb);
+            bomb_sent = true;
+            for (auto& w : barriers[kBombSent]) {
+                w->released = true;
+                w->timer.cancel();
+            }
+            barriers.erase(kBombSent);
+            co_return next;
+        }
+        if (path == "/after-bomb") {
+            // Answers only once /brotli-bomb has sent its body: this page's check runs while
+            // the bomb's is decoding.
+            if (!bomb_sent && !co_await wait_for(kBombSent)) co_return Next::Abort;
+            co_return co_await simple(st, req, ok, kOkBody);
+        }
         // A body sent as is, labelled with any coding (percent-decoded from the path).
         if (auto r = rest("/encoding/")) {
             Head h;
@@ -766,6 +865,39 @@ struct LoopbackServer::Impl {
             }
             co_return Next::Abort;
         }
+        if (path == "/endless-chunk-extension" || path == "/endless-trailer") {
+            // A chunk, then a chunk-size line that never ends, or a last chunk whose trailer
+            // section never ends. What the client takes is counted: it must stop reading.
+            Head h;
+            h.chunked = true;
+            std::string text = render(h) + chunk_size_line(kDoctype.size()) + std::string(kDoctype) + "\r\n";
+            text += path == "/endless-trailer" ? "0\r\n" : "10;a=";
+            co_await write(st, text);
+            std::string piece;
+            if (path == "/endless-trailer") {
+                while (piece.size() < kPiece) piece += "X-Trailer: " + std::string(1000, 't') + "\r\n";
+            } else {
+                piece.assign(kPiece, 'e');
+            }
+            // A client without a limit would take it all: 256 MiB, then the server waits, so that
+            // such a client fails its test rather than the machine.
+            for (std::uint64_t sent = 0; !stopping && sent < kFloodCap; sent += piece.size()) {
+                co_await write(st, piece);
+                std::lock_guard lk(mu);
+                flooded += piece.size();
+            }
+            co_await drain(st);
+            co_return Next::Abort;
+        }
+        if (path == "/content-length-twice" || path == "/content-length-conflict") {
+            // RFC 9110 section 8.6: the same length twice is one length; two lengths are an error.
+            Head h;
+            h.content_length = kOkBody.size();
+            h.extra = "Content-Length: " +
+                      std::to_string(kOkBody.size() + (path == "/content-length-conflict" ? 10 : 0)) + "\r\n";
+            co_await write(st, render(h) + std::string(kOkBody));
+            co_return Next::KeepAlive;
+        }
         if (path == "/endless-header") {
             std::string line = "X-Filler: " + std::string(1000, 'a') + "\r\n";
             std::string batch;
@@ -802,6 +934,12 @@ struct LoopbackServer::Impl {
             list.clear();
             co_return true;
         }
+        co_return co_await wait_for(n);
+    }
+
+    // Waits in barriers[key] until released; false if stopping.
+    awaitable<bool> wait_for(std::uint64_t key) {
+        auto& list = barriers[key];
         auto w = std::make_shared<Waiter>(ioc.get_executor());
         w->timer.expires_at(asio::steady_timer::time_point::max());
         list.push_back(w);
@@ -944,6 +1082,11 @@ std::vector<std::string> LoopbackServer::sni_names() const {
 std::size_t LoopbackServer::close_notify_received() const {
     std::lock_guard lk(impl_->mu);
     return impl_->close_notify;
+}
+
+std::uint64_t LoopbackServer::bytes_flooded() const {
+    std::lock_guard lk(impl_->mu);
+    return impl_->flooded;
 }
 
 std::vector<std::string> LoopbackServer::request_heads() const {

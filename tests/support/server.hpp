@@ -58,6 +58,9 @@ public:
     std::size_t close_notify_received() const;
     std::vector<std::string> sni_names() const;      // per TLS handshake: the SNI name, "" for none
     std::vector<std::string> request_heads() const;  // each head includes its final "\r\n\r\n"
+    // What the endless routes (/endless-chunk-extension, /endless-trailer) managed to write:
+    // what the client took, plus what the sockets' buffers hold.
+    std::uint64_t bytes_flooded() const;
 
 private:
     struct Impl;

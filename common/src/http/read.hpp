@@ -8,8 +8,10 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -23,8 +25,28 @@
 
 namespace sitecheck::detail {
 
+// Every byte of a response waits in the read buffer until the parser takes it, and Beast 1.81
+// takes an unfinished chunk-size line (with its extensions) or trailer section only once it is
+// whole, with no limit of its own. The buffer's maximum bounds them: a head at its limit and
+// one read after it.
+constexpr std::size_t read_buffer_limit = ResponseReader::header_limit_bytes + 64 * 1024;
+
+// What a body's read holds unfinished when the buffer overflows: Beast keeps the end of the
+// last chunk's data ("\r\n"), then the chunk-size line, or the last chunk's line and its trailers.
+inline std::string_view unfinished_part(const boost::beast::flat_buffer& buffer)
+{
+    std::string_view rest(static_cast<const char*>(buffer.data().data()), buffer.size());
+    if (rest.starts_with("\r\n"))
+        rest.remove_prefix(2);
+    const auto digits = rest.find_first_not_of("0123456789abcdefABCDEF");
+    const bool last_chunk = digits != 0 && digits != std::string_view::npos &&
+                            rest.find_first_not_of('0') == digits &&
+                            rest.find("\r\n") != std::string_view::npos;
+    return last_chunk ? "trailer section" : "chunk header";
+}
+
 // Reads the head of the response to the request just sent, past any 1xx response, into a
-// new `reader`. Bytes after the head stay in `buffer`.
+// new `reader`. Bytes after the head stay in `buffer`, which is bounded from here on.
 template <class Stream>
 boost::asio::awaitable<boost::beast::error_code> read_response_head(Stream& stream, boost::beast::flat_buffer& buffer,
                                                            std::optional<ResponseReader>& reader)
@@ -32,6 +54,7 @@ boost::asio::awaitable<boost::beast::error_code> read_response_head(Stream& stre
     namespace asio = boost::asio;
     namespace http = boost::beast::http;
     constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+    buffer.max_size(read_buffer_limit);
     for (;;) {
         reader.emplace();
         // Beast parses a status line only once the whole head has come; a peer that speaks no
@@ -57,8 +80,9 @@ boost::asio::awaitable<boost::beast::error_code> read_response_head(Stream& stre
 }
 
 // Reads the body to its end. Boost 1.81's tcp_stream timer never fires while every read
-// completes at once (a peer that sends faster than the check reads), so the deadline is also
-// checked before each read.
+// completes at once (a peer that sends faster than the check reads), nor while the loop is
+// busy decoding, so the deadline is also checked before each read and each slice. Between
+// slices the loop runs the other checks: a brotli bomb holds up nobody but its own check.
 template <class Stream>
 boost::asio::awaitable<boost::beast::error_code> read_response_body(Stream& stream, boost::beast::flat_buffer& buffer,
                                                            ResponseReader& reader,
@@ -67,7 +91,14 @@ boost::asio::awaitable<boost::beast::error_code> read_response_body(Stream& stre
     namespace asio = boost::asio;
     namespace http = boost::beast::http;
     reader.eager(true);
-    while (!reader.is_done()) {
+    for (;;) {
+        while (reader.decode_some()) {
+            if (std::chrono::steady_clock::now() >= deadline)
+                co_return boost::beast::error::timeout;
+            co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+        }
+        if (reader.is_done())
+            co_return boost::beast::error_code{};
         if (std::chrono::steady_clock::now() >= deadline)
             co_return boost::beast::error::timeout;
         auto [ec, n] = co_await http::async_read_some(stream, buffer, reader, asio::as_tuple(asio::use_awaitable));
@@ -79,7 +110,6 @@ boost::asio::awaitable<boost::beast::error_code> read_response_body(Stream& stre
         if (ec)
             co_return ec;
     }
-    co_return boost::beast::error_code{};
 }
 
 // The session's two streams. Their reads, most of the Beast code the session runs, are compiled

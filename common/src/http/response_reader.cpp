@@ -30,45 +30,56 @@ void ResponseReader::on_response_impl(int code, boost::beast::string_view, int, 
     status_ = code;
 }
 
+namespace {
+// RFC 9110 section 5.3: a list field sent on several lines is one list, in order.
+void append_to_list(std::string& list, boost::beast::string_view value)
+{
+    if (!list.empty())
+        list += ", ";
+    list.append(value.data(), value.size());
+}
+} // namespace
+
 void ResponseReader::on_field_impl(http::field name, boost::beast::string_view, boost::beast::string_view value,
                                    error_code&)
 {
-    // Header values are bounded by header_limit, so keeping these three costs little.
+    // Header values are bounded by header_limit, so keeping these costs little.
     switch (name) {
     case http::field::location: location_ = value; break;
     case http::field::content_type: content_type_ = value; break;
-    case http::field::content_encoding: content_encoding_ = value; break;
+    case http::field::content_encoding: append_to_list(content_encoding_, value); break;
+    case http::field::transfer_encoding: append_to_list(transfer_encoding_, value); break;
     default: break;
     }
 }
 
 // A CheckError is not thrown through Beast's parser: it stops the parser with an error and
 // waits in decode_error_ for rethrow_decode_error().
-template <class Step>
-void ResponseReader::decoding(Step step, error_code& ec)
+void ResponseReader::on_body_init_impl(const boost::optional<std::uint64_t>&, error_code& ec)
 {
+    if (discard_)
+        return;
     try {
-        step();
+        // The server applied the content codings, then the transfer codings.
+        auto codings = ContentDecoder::codings_of(content_encoding_, "content");
+        const auto transfer = ContentDecoder::codings_of(transfer_encoding_, "transfer");
+        codings.insert(codings.end(), transfer.begin(), transfer.end());
+        decoder_.emplace(codings, kept_bytes);
     } catch (...) {
         decode_error_ = std::current_exception();
         ec = http::error::bad_transfer_encoding;
     }
 }
 
-void ResponseReader::on_body_init_impl(const boost::optional<std::uint64_t>&, error_code& ec)
-{
-    decoding([&] { decoder_.emplace(ContentDecoder::coding_of(content_encoding_), kept_bytes); }, ec);
-}
-
-std::size_t ResponseReader::on_body_impl(boost::beast::string_view body, error_code& ec)
+std::size_t ResponseReader::on_body_impl(boost::beast::string_view body, error_code&)
 {
     wire_bytes_ += body.size();
-    decoding([&] { decoder_->feed(body); }, ec);
+    if (decoder_)
+        decoder_->feed(body);
     return body.size();
 }
 
-std::size_t ResponseReader::on_chunk_body_impl(std::uint64_t, boost::beast::string_view body,
-                                               error_code& ec)
+std::size_t ResponseReader::on_chunk_body_impl(std::uint64_t, boost::beast::string_view body, error_code& ec)
 {
     return on_body_impl(body, ec);
 }

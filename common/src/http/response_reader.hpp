@@ -38,9 +38,16 @@ public:
     std::uint64_t body_bytes() const { return wire_bytes_; }
     const std::string& prefix() const { return decoder_ ? decoder_->prefix() : empty_; }
 
-    // A body that could not be decoded stops the parser with an error; this throws the
+    // A body whose codings cannot be decoded stops the parser with an error; this throws the
     // CheckError that names why.
     void rethrow_decode_error();
+
+    // The body the parser has taken is decoded here, a slice at a time (ContentDecoder);
+    // true while some is left.
+    bool decode_some() { return decoder_ && decoder_->decode_some(); }
+
+    // The body is read to its end but not decoded, as a redirect's: its coding does not matter.
+    void discard_body() { discard_ = true; }
 
 private:
     void on_request_impl(boost::beast::http::verb, boost::beast::string_view, boost::beast::string_view, int,
@@ -67,13 +74,12 @@ private:
     }
 #endif
 
-    template <class Step>
-    void decoding(Step step, error_code& ec);
-
     int status_ = 0;
     std::string location_;
     std::string content_type_;
-    std::string content_encoding_;
+    std::string content_encoding_;  // every Content-Encoding line, joined as one list
+    std::string transfer_encoding_; // the same for Transfer-Encoding
+    bool discard_ = false;
     std::uint64_t wire_bytes_ = 0;
     std::optional<ContentDecoder> decoder_;
     std::exception_ptr decode_error_;

@@ -200,8 +200,13 @@ void Connection::fail(const error_code& ec, Phase phase)
             throw CheckError("TLS handshake failed: " + openssl_reason(ec));
         break;
     case Phase::head:
-        if (ec == http::error::header_limit)
+        if (ec == http::error::header_limit || ec == http::error::buffer_overflow)
             throw CheckError("response header too large");
+        // RFC 9110 section 8.6: the same value twice is one length; two are a forgery or a bug.
+        if (ec == http::error::multiple_content_length)
+            throw CheckError("conflicting Content-Length");
+        if (ec == http::error::bad_content_length)
+            throw CheckError("invalid Content-Length");
         if (ec == asio::error::eof || ec == http::error::end_of_stream ||
             ec == ssl::error::stream_truncated)
             throw CheckError("server closed the connection without a response");
@@ -209,6 +214,8 @@ void Connection::fail(const error_code& ec, Phase phase)
             throw CheckError("not an HTTP response");
         break;
     case Phase::body:
+        if (ec == http::error::buffer_overflow)
+            throw CheckError(std::string(unfinished_part(buffer)) + " too large");
         if (ec == http::error::partial_message || ec == asio::error::eof ||
             ec == ssl::error::stream_truncated)
             throw CheckError("response body ended early");
@@ -457,15 +464,19 @@ awaitable<Response> ClientSession::get(std::string url)
             trace(url, "status " + std::to_string(status));
             co_return Response(connection_);
         }
-        if (redirects == max_redirects)
+        // aiohttp's max_redirects=10 counts redirect responses: the tenth fails.
+        if (redirects + 1 == max_redirects)
             throw CheckError("too many redirects");
         Target next = resolve_location(target, c.reader->location());
         trace(url, "redirect " + std::to_string(status) + " " + next.url);
-        // Same server and a connection it keeps open: read past this body and reuse it.
-        if (next.same_origin(target) && c.reader->keep_alive())
+        // Same server and a connection it keeps open: read past this body, undecoded (its
+        // coding does not matter), and reuse it.
+        if (next.same_origin(target) && c.reader->keep_alive()) {
+            c.reader->discard_body();
             co_await c.read_body();
-        else
+        } else {
             co_await c.close();
+        }
         target = std::move(next);
     }
 }
