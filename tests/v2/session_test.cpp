@@ -3,6 +3,9 @@
 #include "session.hpp"
 #include "with.hpp"
 
+#include "net/tls.hpp"
+#include "process/output.hpp"
+#include "process/state.hpp"
 #include "sitecheck/errors.hpp"
 #include "support/servers.hpp"
 

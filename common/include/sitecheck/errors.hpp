@@ -13,8 +13,4 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-// The message for any exception a check can end with: a CheckError's text, a system error's
-// message, or "unknown error".
-std::string describe(std::exception_ptr error);
-
 } // namespace sitecheck

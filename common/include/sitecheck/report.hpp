@@ -1,6 +1,5 @@
-// What a check prints: the tutorial's two lines on stdout, one error line on stderr when it
-// fails, and with --trace its events as they happen. Each line is written whole, so lines of
-// concurrent checks interleave but never mix.
+// What a check prints: the tutorial's two lines on stdout, and one error line on stderr when it
+// fails. Each line is written whole, so lines of concurrent checks interleave but never mix.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -18,8 +17,6 @@ void print_status(std::string_view url, int status);
 void print_type(std::string_view url, std::string_view html);
 // `URL: error -> MESSAGE` on stderr; counts the check as failed.
 void print_error(std::string_view url, std::exception_ptr error);
-// `+0.004s URL: trace -> EVENT` on stderr, when --trace is on.
-void trace(std::string_view url, std::string_view event);
 
 // Runs one check and prints its error line if it throws. A cancellation after Ctrl-C prints
 // `URL: error -> interrupted` and is passed on, not counted as the site's failure; one that no
@@ -28,10 +25,5 @@ boost::asio::awaitable<void> reported(std::string url, boost::asio::awaitable<vo
 // The same for a blocking check. After Ctrl-C it starts no new check: it throws
 // operation_aborted, which ends the caller's loop.
 void reported(std::string_view url, const std::function<void()>& check);
-
-// The program's exit status: 0 when every check answered, 1 when one failed, or when a line
-// could not be written to stdout: then `write error: REASON` on stderr, as GNU tools print it.
-// (A closed pipe, `| head -1`, ends the program quietly when it happens, as SIGPIPE would.)
-int exit_status();
 
 } // namespace sitecheck

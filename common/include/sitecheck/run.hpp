@@ -52,11 +52,4 @@ T run_until_complete(boost::asio::io_context& io, boost::asio::awaitable<T> oper
     return std::move(*result);
 }
 
-// When the first SIGINT or SIGTERM arrived; empty while the program has not been interrupted.
-std::optional<std::chrono::steady_clock::time_point> interrupted_at();
-
-// How long a close waits for the peer's goodbye: a short grace period (a second) from now, or
-// from the interrupt after Ctrl-C, and never beyond the check's own `deadline`.
-std::chrono::steady_clock::time_point close_deadline(std::chrono::steady_clock::time_point deadline);
-
 } // namespace sitecheck

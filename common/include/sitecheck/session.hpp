@@ -11,31 +11,12 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include <chrono>
-#include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 
 namespace sitecheck {
 
 using boost::asio::awaitable;
-
-class TlsContext; // OpenSSL's SSL_CTX with the trusted roots, shared by every session
-
-// Trusts the system's roots (OpenSSL's default verify paths, which honour SSL_CERT_FILE and
-// SSL_CERT_DIR) and, when given, the PEM bundle `cafile`. Throws std::runtime_error naming the
-// file when it cannot be read.
-std::shared_ptr<TlsContext> make_tls_context(const std::optional<std::string>& cafile);
-
-struct Settings {
-    std::chrono::duration<double> timeout{30.0}; // one deadline per check, from get() to close()
-    std::shared_ptr<TlsContext> tls;             // null: the system's roots, loaded on first use
-    bool trace = false;                          // print each event of a check on stderr
-};
-
-// The settings that a default-constructed ClientSession uses; the command line sets them.
-Settings& settings();
 
 namespace detail {
 struct Connection;
@@ -58,8 +39,8 @@ private:
 
 class ClientSession {
 public:
+    // Uses the settings the command line set: the deadline, the trusted roots, --trace.
     ClientSession();
-    explicit ClientSession(Settings settings);
     ClientSession(ClientSession&&) noexcept;
     ClientSession& operator=(ClientSession&&) noexcept;
     // A session that was not closed is cut off here, without the polite goodbye: a destructor
@@ -78,7 +59,6 @@ public:
     awaitable<void> close();
 
 private:
-    Settings settings_;
     std::shared_ptr<detail::Connection> connection_;
 };
 

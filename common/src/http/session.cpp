@@ -3,16 +3,16 @@
 // the spec's plain-words MESSAGE.
 #include "sitecheck/session.hpp"
 
+#include "http/read.hpp"
+#include "http/url.hpp"
 #include "net/connection_limit.hpp"
 #include "net/happy_eyeballs.hpp"
-#include "http/read.hpp"
 #include "net/name_lookup.hpp"
-#include "sitecheck/errors.hpp"
-#include "sitecheck/report.hpp"
-#include "sitecheck/run.hpp"
-#include "text/text.hpp"
-#include "http/url.hpp"
 #include "net/tls.hpp"
+#include "process/output.hpp"
+#include "process/state.hpp"
+#include "sitecheck/errors.hpp"
+#include "text/text.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -54,12 +54,6 @@ using error_code = boost::system::error_code;
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr int max_redirects = 10;
-
-Settings& settings()
-{
-    static Settings instance;
-    return instance;
-}
 
 namespace {
 
@@ -419,8 +413,7 @@ awaitable<std::string> Response::text()
 
 // ClientSession
 
-ClientSession::ClientSession() : ClientSession(settings()) {}
-ClientSession::ClientSession(Settings settings) : settings_(std::move(settings)) {}
+ClientSession::ClientSession() = default;
 ClientSession::ClientSession(ClientSession&&) noexcept = default;
 ClientSession& ClientSession::operator=(ClientSession&&) noexcept = default;
 
@@ -441,7 +434,7 @@ awaitable<Response> ClientSession::get(std::string url)
     if (connection_)
         co_await close();
     connection_ = std::make_shared<detail::Connection>(co_await asio::this_coro::executor,
-                                                        settings_, url);
+                                                        settings(), url);
     auto& c = *connection_;
     trace(url, "open");
     Target target = parse_url(url);

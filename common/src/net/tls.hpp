@@ -2,12 +2,12 @@
 // of its peer.
 #pragma once
 
-#include "sitecheck/session.hpp"
-
 #include <boost/asio/ssl/context.hpp>
 
 #include <openssl/ssl.h>
 
+#include <memory>
+#include <optional>
 #include <string>
 
 namespace sitecheck {
@@ -17,6 +17,11 @@ public:
     explicit TlsContext(const std::optional<std::string>& cafile);
     boost::asio::ssl::context context{boost::asio::ssl::context::tls_client};
 };
+
+// Trusts the system's roots (OpenSSL's default verify paths, which honour SSL_CERT_FILE and
+// SSL_CERT_DIR) and, when given, the PEM bundle `cafile`. Throws std::runtime_error naming the
+// file when it cannot be read.
+std::shared_ptr<TlsContext> make_tls_context(const std::optional<std::string>& cafile);
 
 namespace detail {
 

@@ -1,7 +1,8 @@
 #include "sitecheck/command_line.hpp"
 
-#include "sitecheck/report.hpp"
-#include "sitecheck/session.hpp"
+#include "net/tls.hpp"
+#include "process/output.hpp"
+#include "process/state.hpp"
 #include "text/text.hpp"
 
 #include <fcntl.h>

@@ -13,8 +13,8 @@
 // that holds whatever blocks, output or anything else.
 #include "sitecheck/run.hpp"
 
-#include "sitecheck/errors.hpp"
-#include "sitecheck/report.hpp"
+#include "process/output.hpp"
+#include "process/state.hpp"
 #include "text/text.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -49,10 +49,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr std::chrono::seconds close_grace{1};
-
-std::atomic<int> first_signal{0};
-std::atomic<std::int64_t> first_signal_ns{0}; // CLOCK_MONOTONIC, which steady_clock reads
 std::atomic<bool> cancellation_taken{false};  // the loop has emitted it
 int wake[2] = {-1, -1};                       // the handler writes, the loop reads
 int watchdog_wake[2] = {-1, -1};              // the handler writes, the watchdog reads
@@ -232,21 +228,6 @@ int run(const std::function<void()>& main)
         error = std::current_exception();
     }
     return exit_status_after(error);
-}
-
-std::optional<std::chrono::steady_clock::time_point> interrupted_at()
-{
-    const std::int64_t ns = first_signal_ns; // stored by the handler just after the signal
-    if (first_signal == 0 || ns == 0)
-        return std::nullopt;
-    return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(ns));
-}
-
-std::chrono::steady_clock::time_point close_deadline(std::chrono::steady_clock::time_point deadline)
-{
-    // From the interrupt if there was one: a close that began before it ends no later.
-    const auto from = interrupted_at().value_or(std::chrono::steady_clock::now());
-    return std::min(deadline, from + close_grace);
 }
 
 } // namespace sitecheck
