@@ -1,5 +1,5 @@
 #include "sitecheck/errors.hpp"
-#include "http/url.hpp"
+#include "url/url.hpp"
 
 #include <gtest/gtest.h>
 

@@ -5,7 +5,7 @@
 #include "fuzz_check.hpp"
 
 #include "sitecheck/errors.hpp"
-#include "http/url.hpp"
+#include "url/url.hpp"
 
 #include <boost/url/grammar/parse.hpp>
 #include <boost/url/ipv4_address.hpp>

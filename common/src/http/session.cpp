@@ -4,7 +4,7 @@
 #include "sitecheck/session.hpp"
 
 #include "http/read.hpp"
-#include "http/url.hpp"
+#include "url/url.hpp"
 #include "net/connection_limit.hpp"
 #include "net/happy_eyeballs.hpp"
 #include "net/name_lookup.hpp"

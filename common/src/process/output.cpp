@@ -1,6 +1,6 @@
 #include "process/output.hpp"
 
-#include "http/url.hpp"
+#include "url/url.hpp"
 #include "process/state.hpp"
 #include "sitecheck/errors.hpp"
 #include "text/text.hpp"

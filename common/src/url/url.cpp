@@ -1,4 +1,4 @@
-#include "http/url.hpp"
+#include "url/url.hpp"
 
 #include "sitecheck/errors.hpp"
 
