@@ -1,11 +1,13 @@
-// asyncio.run() and loop.run_until_complete(), with Ctrl-C handled the way Python handles it.
+// asyncio.run() and loop.run_until_complete(), with Ctrl-C turned into a cancellation as Python
+// does, and a little further: SIGTERM too (asyncio.run() leaves it to its default action), and
+// one `interrupted` line per unfinished site where Python prints a traceback.
 //
 //     asyncio.run(main(urls))              return sitecheck::run(main_async(urls));
 //     await asyncio.gather(*checks)        co_await sitecheck::gather(std::move(checks));
 //     loop.run_until_complete(coro)        sitecheck::run_until_complete(io, coro)
 //
 // The first SIGINT or SIGTERM becomes a cancellation of the coroutine that is running, as
-// asyncio.run() cancels its main task: every check is cancelled where it waits, and the
+// asyncio.run() cancels its main task on SIGINT: every check is cancelled where it waits, and the
 // version's own cleanup decides what happens next. A second signal ends the program at once,
 // and so does a watchdog when the loop is held (by a blocked stdout, say) past a short grace.
 #pragma once
