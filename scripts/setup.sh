@@ -9,6 +9,20 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
+# The package names below are Debian 12's. Anywhere else this installs nothing and says so, and
+# the caller goes on: CMake then names whatever is still missing.
+system=$( (. /etc/os-release && echo "${ID:-} ${VERSION_ID:-}") 2>/dev/null || true)
+if [ "$system" != "debian 12" ] || ! command -v apt-get >/dev/null || ! command -v dpkg-query >/dev/null; then
+  name=$( (. /etc/os-release && echo "${PRETTY_NAME:-$ID}") 2>/dev/null || uname -s)
+  cat >&2 <<EOF
+setup: this is $name, not Debian 12, so nothing is installed here. Install the dependencies
+setup: with the line for your system under "Where it runs" in README.md (Ubuntu 24.04, Fedora,
+setup: macOS with Homebrew, WSL 2), then build; CMake names anything still missing. The docs'
+setup: browser test needs Debian's chromium: leave it out with ctest -LE docs-browser.
+EOF
+  exit 0
+fi
+
 mode=all
 if [ "${1:-}" = --demo ]; then
   mode=demo
@@ -23,8 +37,9 @@ packages=(g++ cmake libboost1.81-dev libboost-url1.81-dev libssl-dev zlib1g-dev 
           pkg-config libidn2-dev libgtest-dev)
 if [ "$mode" = all ]; then
   # clang-16 and its runtime (libFuzzer, sanitizers): the second compiler CI builds with, and the
-  # fuzz targets' compiler.
-  packages+=(clang-16 libclang-rt-16-dev)
+  # fuzz targets' compiler; libc++ 16, the third standard library CI builds against (the libcxx
+  # preset).
+  packages+=(clang-16 libclang-rt-16-dev libc++-16-dev libc++abi-16-dev)
   # Each version's site_checker.py, and the test that compares it with the C++, run on aiohttp.
   packages+=(python3-aiohttp)
   # The docs test (tests/docs) renders the pages in Debian's chromium, with the fonts it measures.
