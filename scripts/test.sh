@@ -2,8 +2,9 @@
 # Sets up, builds and runs every test: the README's test command, and what CI runs.
 #   scripts/test.sh            the workflows of CMakePresets.json that CI runs: default
 #                              (Release, g++), asan (ASan+UBSan+LSan, g++), clang (Release,
-#                              clang 16), all with warnings as errors; then the fuzzers
-#   scripts/test.sh WORKFLOW   one workflow only, e.g. default, asan or clang
+#                              clang 16), libcxx (Release, clang 16 with libc++), all with
+#                              warnings as errors; then the fuzzers
+#   scripts/test.sh WORKFLOW   one workflow only, e.g. default, asan, clang or libcxx
 # FUZZ_SECONDS (default 15) is each fuzz target's time; FUZZ_SECONDS=0 skips fuzzing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,9 +24,12 @@ if [ $# -gt 0 ]; then
 fi
 workflow default
 # The sanitizers halt on the first report (see the asan test presets), so a report fails a test.
-# This one and clang leave out the browser's docs test: the pages are the same in every build.
+# This one, clang and libcxx leave out the browser's docs test: the pages are the same in every
+# build.
 workflow asan
 workflow clang
+# A third standard library, macOS's: libc++, with Boost.URL and GoogleTest compiled against it.
+workflow libcxx
 if [ "${FUZZ_SECONDS:-15}" != 0 ]; then
   echo "== fuzz: ${FUZZ_SECONDS:-15} s per target" >&2
   scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
