@@ -155,6 +155,22 @@ TEST(ResponseReader, LastChunkArrivingByteByByte)
               http::error::partial_message);
 }
 
+TEST(ResponseReader, TrailerFieldsDoNotReplaceTheHeadsFields)
+{
+    // The body's charset comes from the head's Content-Type; a trailer sent after the body must
+    // not change how the body already read is decoded, nor where a redirect goes.
+    const auto r = read("HTTP/1.1 301 Moved\r\nContent-Type: text/html; charset=latin1\r\n"
+                        "Location: /head\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        "2\r\nok\r\n0\r\nContent-Type: text/plain; charset=utf-16\r\n"
+                        "Location: /trailer\r\n\r\n",
+                        16);
+    EXPECT_FALSE(r->body_ec) << r->body_ec.message();
+    EXPECT_TRUE(r->reader->is_done());
+    EXPECT_EQ(r->reader->content_type(), "text/html; charset=latin1");
+    EXPECT_EQ(r->reader->location(), "/head");
+    EXPECT_EQ(r->reader->prefix(), "ok");
+}
+
 TEST(ResponseReader, StatusBelow100IsNotHttp)
 {
     // Beast accepts any three digits; "050" has no status class. Found by fuzz_response.

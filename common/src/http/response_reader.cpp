@@ -43,6 +43,11 @@ void append_to_list(std::string& list, boost::beast::string_view value)
 void ResponseReader::on_field_impl(http::field name, boost::beast::string_view, boost::beast::string_view value,
                                    error_code&)
 {
+    // Up to Beast 358 (Boost 1.89) the trailer's fields come here too, after the body: the
+    // head's Content-Type has decoded the body by then and its Location is the redirect, so a
+    // trailer must not replace them.
+    if (head_done_)
+        return;
     // Header values are bounded by header_limit, so keeping these costs little.
     switch (name) {
     case http::field::location: location_ = value; break;

@@ -57,7 +57,7 @@ private:
     void on_response_impl(int code, boost::beast::string_view, int, error_code&) override;
     void on_field_impl(boost::beast::http::field name, boost::beast::string_view, boost::beast::string_view value,
                        error_code&) override;
-    void on_header_impl(error_code&) override {}
+    void on_header_impl(error_code&) override { head_done_ = true; }
     void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override;
     std::size_t on_body_impl(boost::beast::string_view body, error_code&) override;
     void on_chunk_header_impl(std::uint64_t, boost::beast::string_view, error_code&) override {}
@@ -65,9 +65,9 @@ private:
     void on_finish_impl(error_code&) override {}
 #if BOOST_BEAST_VERSION >= 359
     // Beast 359 (Boost 1.90) gives trailer fields a callback of their own, pure virtual; before,
-    // they went to on_field_impl. A check takes nothing from trailers. The #if, because
-    // `override` is an error where there is nothing to override, and its absence a warning in
-    // clang where there is.
+    // they went to on_field_impl, which ignores them. A check takes nothing from trailers. The
+    // #if, because `override` is an error where there is nothing to override, and its absence a
+    // warning in clang where there is.
     void on_trailer_field_impl(boost::beast::http::field, boost::beast::string_view,
                                boost::beast::string_view, error_code&) override
     {
@@ -75,6 +75,7 @@ private:
 #endif
 
     int status_ = 0;
+    bool head_done_ = false; // fields after the head are the trailer's
     std::string location_;
     std::string content_type_;
     std::string content_encoding_;  // every Content-Encoding line, joined as one list
