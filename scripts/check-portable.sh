@@ -18,6 +18,7 @@ patterns=(
   '<(linux|asm|sys/(epoll|inotify|signalfd|eventfd|timerfd|prctl|sysinfo))[/.]' # Linux headers
   '\b(prctl|sched_getaffinity|get_nprocs|gettid|close_range|execvpe|mallinfo2?|malloc_trim)\b'
   '/proc/'                    # getrusage(), sysctl, ps: no /proc on macOS
+  '/dev/full'                 # not on macOS: tests/support/platform.hpp's full_device()
   '\bLD_PRELOAD\b'            # the ELF dynamic linker's; macOS's dyld differs
   '(^|[^_[:alnum:]])nproc\b'  # GNU coreutils: getconf _NPROCESSORS_ONLN
 )

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 namespace testsupport {
 
@@ -28,6 +29,14 @@ inline long peak_rss_kib(const rusage& usage)
 #else
     return usage.ru_maxrss;
 #endif
+}
+
+// A device on which every write fails with ENOSPC, as on a full disk: Linux's /dev/full.
+// Looked for at run time, since not every system has one (macOS has none): where it is
+// missing, the test that needs it is skipped.
+inline const char* full_device()
+{
+    return access("/dev/full", W_OK) == 0 ? "/dev/full" : nullptr;
 }
 
 } // namespace testsupport

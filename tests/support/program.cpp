@@ -45,10 +45,10 @@ ProgramResult run_program(const std::string& path, const std::vector<std::string
         }
         fcntl(out_pipe[1], F_SETFL, 0);
     }
-    const int full_device =
-        options.stdout_is == Stdout::full_device ? open("/dev/full", O_WRONLY | O_CLOEXEC) : -1;
-    if (options.stdout_is == Stdout::full_device && full_device < 0)
-        throw std::runtime_error("no /dev/full");
+    const char* full_path = options.stdout_is == Stdout::full_device ? full_device() : nullptr;
+    const int full_fd = full_path ? open(full_path, O_WRONLY | O_CLOEXEC) : -1;
+    if (options.stdout_is == Stdout::full_device && full_fd < 0)
+        throw std::runtime_error("no full device here (platform.hpp: full_device())");
 
     std::vector<std::string> argv_storage{path};
     argv_storage.insert(argv_storage.end(), args.begin(), args.end());
@@ -76,7 +76,7 @@ ProgramResult run_program(const std::string& path, const std::vector<std::string
     if (pid < 0)
         throw std::runtime_error("fork failed");
     if (pid == 0) {
-        dup2(full_device >= 0 ? full_device : out_pipe[1], 1);
+        dup2(full_fd >= 0 ? full_fd : out_pipe[1], 1);
         dup2(err_pipe[1], 2);
         const int devnull = open("/dev/null", O_RDONLY);
         dup2(devnull, 0);
@@ -103,8 +103,8 @@ ProgramResult run_program(const std::string& path, const std::vector<std::string
     }
     close(out_pipe[1]);
     close(err_pipe[1]);
-    if (full_device >= 0)
-        close(full_device);
+    if (full_fd >= 0)
+        close(full_fd);
 
     ProgramResult result;
     // stdout is read unless it is not a pipe or is left full on purpose; that pipe's reading

@@ -26,7 +26,7 @@ enum class Stdout {
     captured,        // a pipe read to its end into ProgramResult::out
     closed,          // no descriptor 1 at all, as after `>&-`
     blocked,         // a pipe already full that nobody reads: a pager that stopped reading
-    full_device,     // /dev/full, where every write fails: a full disk
+    full_device,     // where every write fails, a full disk (platform.hpp: full_device())
     first_line_only, // a pipe closed once its first line is read, as `| head -1` does
 };
 
