@@ -18,12 +18,20 @@ printf '%s\n' '#include <boost/asio/version.hpp>' '#include <boost/beast/version
   'Asio BOOST_ASIO_VERSION, Beast BOOST_BEAST_VERSION' |
   ${CXX:-c++} -isystem "$dir" -E -P -x c++ - | tail -1 | sed 's/^/check-boost: /' >&2
 
+# -isystem keeps warnings inside Boost's headers out, as for any installed Boost. But g++ 12
+# reports a variant2 inside Boost.URL's result<> as maybe used uninitialized at the line of ours
+# that inlined it, where -isystem cannot silence it: a false positive of its flow analysis, left
+# a warning, not an error.
+flags="-isystem $dir"
+if [ "$(echo __clang__ | ${CXX:-c++} -E -P -x c++ - | tail -1)" = __clang__ ]; then # not clang
+  flags+=" -Wno-error=maybe-uninitialized"
+fi
 url=()
 # Boost 1.83 and later build Boost.URL from libs/url/src; before, from boost/url/src.hpp.
 [ -d "$dir/libs/url/src" ] && url=(-DSITECHECK_BOOST_URL_SOURCE_DIR="$dir/libs/url/src")
 cmake -S . -B build-boost -DCMAKE_BUILD_TYPE=Release -DCMAKE_COMPILE_WARNING_AS_ERROR=ON \
   -DCMAKE_EXPORT_COMPILE_COMMANDS=ON \
-  -DCMAKE_CXX_FLAGS="-isystem $dir" -DSITECHECK_BOOST_URL_FROM_SOURCE=ON "${url[@]}" >/dev/null
+  -DCMAKE_CXX_FLAGS="$flags" -DSITECHECK_BOOST_URL_FROM_SOURCE=ON "${url[@]}" >/dev/null
 cmake --build build-boost -j "${CMAKE_BUILD_PARALLEL_LEVEL:-$(getconf _NPROCESSORS_ONLN)}"
 ctest --test-dir build-boost -LE 'docs-browser|python' -j "$((2 * $(getconf _NPROCESSORS_ONLN)))" \
   --output-on-failure
