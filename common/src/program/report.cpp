@@ -75,6 +75,20 @@ bool passed_on(std::string_view url, const std::exception_ptr& error, bool repor
     }
 }
 
+// What both forms of reported() do when the check has ended: nothing more after a success; the
+// error line after a failure; after Ctrl-C, `interrupted` unless the report was complete, and
+// the cancellation passed on.
+void check_ended(std::string_view url, const std::exception_ptr& error)
+{
+    const bool report_complete = take_complete_report(url);
+    if (!error)
+        return;
+    if (passed_on(url, error, report_complete))
+        std::rethrow_exception(error);
+    trace(url, "error " + describe(error));
+    print_error(url, error);
+}
+
 } // namespace
 
 boost::asio::awaitable<void> reported(std::string url, boost::asio::awaitable<void> check)
@@ -85,13 +99,7 @@ boost::asio::awaitable<void> reported(std::string url, boost::asio::awaitable<vo
     } catch (...) {
         error = std::current_exception();
     }
-    const bool report_complete = take_complete_report(url);
-    if (!error)
-        co_return;
-    if (passed_on(url, error, report_complete))
-        std::rethrow_exception(error);
-    trace(url, "error " + describe(error));
-    print_error(url, error);
+    check_ended(url, error);
 }
 
 void reported(std::string_view url, const std::function<void()>& check)
@@ -105,13 +113,7 @@ void reported(std::string_view url, const std::function<void()>& check)
     } catch (...) {
         error = std::current_exception();
     }
-    const bool report_complete = take_complete_report(url);
-    if (!error)
-        return;
-    if (passed_on(url, error, report_complete))
-        std::rethrow_exception(error);
-    trace(url, "error " + describe(error));
-    print_error(url, error);
+    check_ended(url, error);
 }
 
 } // namespace sitecheck
