@@ -42,7 +42,7 @@ TEST(Url, HttpsUsesPort443AndOmitsItFromHost)
     EXPECT_FALSE(t.host_is_ip);
     EXPECT_EQ(t.port, "443");
     EXPECT_EQ(t.host_header, "example.com");
-    EXPECT_EQ(t.target, "/a/b?x=1");
+    EXPECT_EQ(t.path_and_query, "/a/b?x=1");
 }
 
 TEST(Url, ExplicitPortGoesIntoHostHeader)
@@ -51,7 +51,7 @@ TEST(Url, ExplicitPortGoesIntoHostHeader)
     EXPECT_FALSE(t.tls);
     EXPECT_EQ(t.port, "8080");
     EXPECT_EQ(t.host_header, "localhost:8080");
-    EXPECT_EQ(t.target, "/");
+    EXPECT_EQ(t.path_and_query, "/");
 }
 
 TEST(Url, DefaultPortWrittenOutIsDroppedFromHostHeader)
@@ -106,7 +106,7 @@ TEST(Url, PortFollowedByOtherCharactersIsRefused)
 TEST(Url, VeryLongUrlIsParsed)
 {
     const std::string path(100 * 1024, 'a');
-    EXPECT_EQ(parse_url("http://example.com/" + path).target.size(), path.size() + 1);
+    EXPECT_EQ(parse_url("http://example.com/" + path).path_and_query.size(), path.size() + 1);
 }
 
 TEST(Url, RelativeLocationResolvesAgainstTheRequest)
@@ -131,17 +131,17 @@ TEST(Url, AbsoluteLocationMayChangeHostAndScheme)
 TEST(Url, SloppyLocationIsPercentEncoded)
 {
     auto base = parse_url("http://example.com/");
-    EXPECT_EQ(resolve_location(base, "/a b/ü").target, "/a%20b/%C3%BC");
+    EXPECT_EQ(resolve_location(base, "/a b/ü").path_and_query, "/a%20b/%C3%BC");
 }
 
 TEST(Url, TypedUrlIsPercentEncodedAsABrowserWould)
 {
-    EXPECT_EQ(parse_url("http://example.com/a b/ü?q=x|y\"z\"").target, "/a%20b/%C3%BC?q=x%7Cy%22z%22");
-    EXPECT_EQ(parse_url("http://example.com/{a}^`<b>").target, "/%7Ba%7D%5E%60%3Cb%3E");
-    EXPECT_EQ(parse_url("http://[::1]:8080/a[1]?to=http://[::1]/").target, "/a%5B1%5D?to=http://%5B::1%5D/");
+    EXPECT_EQ(parse_url("http://example.com/a b/ü?q=x|y\"z\"").path_and_query, "/a%20b/%C3%BC?q=x%7Cy%22z%22");
+    EXPECT_EQ(parse_url("http://example.com/{a}^`<b>").path_and_query, "/%7Ba%7D%5E%60%3Cb%3E");
+    EXPECT_EQ(parse_url("http://[::1]:8080/a[1]?to=http://[::1]/").path_and_query, "/a%5B1%5D?to=http://%5B::1%5D/");
     EXPECT_EQ(resolve_location(parse_url("http://[::1]/"), "//[::2]/[x]").url, "http://[::2]/%5Bx%5D");
     // A '%' that starts no escape stands for itself; an escape is left as it is.
-    EXPECT_EQ(parse_url("http://example.com/100%?x=%41%zz").target, "/100%25?x=%41%25zz");
+    EXPECT_EQ(parse_url("http://example.com/100%?x=%41%zz").path_and_query, "/100%25?x=%41%25zz");
 }
 
 TEST(Url, InternationalNameBecomesItsALabel)
@@ -193,10 +193,10 @@ TEST(Url, ResolvedLocationHasNoDotSegmentsLeft)
     // RFC 3986 section 5.4: ".." never climbs above the root. Found by fuzz_url.
     auto base = parse_url("http://a/b/c/d;p?q");
     EXPECT_EQ(resolve_location(base, "../../g?y").url, "http://a/g?y");
-    EXPECT_EQ(resolve_location(base, "../../../g").target, "/g");
-    EXPECT_EQ(resolve_location(base, "/../g").target, "/g");
-    EXPECT_EQ(resolve_location(base, "/./../g/.").target, "/g/");
-    EXPECT_EQ(resolve_location(base, "../../../..").target, "/");
+    EXPECT_EQ(resolve_location(base, "../../../g").path_and_query, "/g");
+    EXPECT_EQ(resolve_location(base, "/../g").path_and_query, "/g");
+    EXPECT_EQ(resolve_location(base, "/./../g/.").path_and_query, "/g/");
+    EXPECT_EQ(resolve_location(base, "../../../..").path_and_query, "/");
     EXPECT_EQ(resolve_location(parse_url("https://[::1]:8443/"), "..").url, "https://[::1]:8443/");
 }
 
@@ -256,7 +256,7 @@ TEST(Url, BackslashIsReadAsASlashAsBrowsersDo)
     EXPECT_EQ(parse_url("http://example.com\\a\\b").url, "http://example.com/a/b");
     EXPECT_EQ(parse_url("http:\\\\example.com\\a").url, "http://example.com/a");
     // In the query it is data, sent percent-encoded.
-    EXPECT_EQ(parse_url("http://example.com/a?x=\\y").target, "/a?x=%5Cy");
+    EXPECT_EQ(parse_url("http://example.com/a?x=\\y").path_and_query, "/a?x=%5Cy");
     const auto base = parse_url("http://example.com/dir/page");
     EXPECT_EQ(resolve_location(base, "\\index.html").url, "http://example.com/index.html");
     EXPECT_EQ(resolve_location(base, "sub\\x").url, "http://example.com/dir/sub/x");
@@ -267,7 +267,7 @@ TEST(Url, BackslashIsReadAsASlashAsBrowsersDo)
 TEST(Url, TabsAndNewlinesAreDroppedAsBrowsersDo)
 {
     EXPECT_EQ(parse_url("http://exam\tple.com/a\tb").url, "http://example.com/ab");
-    EXPECT_EQ(parse_url("http://example.com/ok\r\nX-Injected: 1").target, "/okX-Injected:%201");
+    EXPECT_EQ(parse_url("http://example.com/ok\r\nX-Injected: 1").path_and_query, "/okX-Injected:%201");
     const auto base = parse_url("http://example.com/dir/page");
     EXPECT_EQ(resolve_location(base, "/a\tb\n").url, "http://example.com/ab");
     EXPECT_EQ(resolve_location(base, "ht\ttp://other.example/x").url, "http://other.example/x");

@@ -38,10 +38,10 @@ void check_target(const Target& t)
     FUZZ_CHECK(!t.host.empty());
     FUZZ_CHECK(wire_safe(t.host));
     FUZZ_CHECK(wire_safe(t.host_header));
-    FUZZ_CHECK(wire_safe(t.target));
+    FUZZ_CHECK(wire_safe(t.path_and_query));
     FUZZ_CHECK(t.authorization.empty() ||
                (t.authorization.starts_with("Basic ") && wire_safe(t.authorization.substr(6))));
-    FUZZ_CHECK(!t.target.empty() && t.target.front() == '/');
+    FUZZ_CHECK(!t.path_and_query.empty() && t.path_and_query.front() == '/');
     FUZZ_CHECK(valid_port(t.port));
 
     const bool ipv6 = t.host_is_ip && t.host.find(':') != std::string::npos;
@@ -51,7 +51,7 @@ void check_target(const Target& t)
     const std::string default_port = t.tls ? "443" : "80";
     const std::string host = ipv6 ? "[" + t.host + "]" : t.host;
     FUZZ_CHECK(t.host_header == (t.port == default_port ? host : host + ":" + t.port));
-    FUZZ_CHECK(t.url == (t.tls ? "https://" : "http://") + t.host_header + t.target);
+    FUZZ_CHECK(t.url == (t.tls ? "https://" : "http://") + t.host_header + t.path_and_query);
     FUZZ_CHECK(t.same_origin(t));
 
     // resolve_location parses base.url again: it must name the same place.
@@ -64,7 +64,7 @@ void check_target(const Target& t)
     FUZZ_CHECK(again.same_origin(t));
     FUZZ_CHECK(again.host_is_ip == t.host_is_ip);
     FUZZ_CHECK(again.host_header == t.host_header);
-    FUZZ_CHECK(again.target == t.target);
+    FUZZ_CHECK(again.path_and_query == t.path_and_query);
     FUZZ_CHECK(again.url == t.url);
 }
 
@@ -98,7 +98,7 @@ void resolve(const Target& base, std::string_view location)
     try {
         const Target to = sitecheck::resolve_location(base, location);
         check_target(to);
-        FUZZ_CHECK(!has_dot_segment(to.target));
+        FUZZ_CHECK(!has_dot_segment(to.path_and_query));
         if (path_absolute(location))
             FUZZ_CHECK(to.same_origin(base));
     } catch (const sitecheck::CheckError&) {

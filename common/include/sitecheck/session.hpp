@@ -19,7 +19,7 @@ namespace sitecheck {
 using boost::asio::awaitable;
 
 namespace detail {
-struct Connection;
+class Connection;
 }
 
 class Response {

@@ -2,24 +2,16 @@
 
 #include "sitecheck/errors.hpp"
 
+#include <boost/beast/core/string.hpp>
 #include <brotli/decode.h>
 #include <zlib.h>
 
 #include <array>
-#include <cctype>
 
 namespace sitecheck::detail {
 namespace {
 // Each stage writes this much at a time into the next one (or into the kept prefix).
 constexpr std::size_t out_bytes = 16 * 1024;
-
-std::string lower(std::string_view s)
-{
-    std::string out;
-    for (char ch : s)
-        out += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    return out;
-}
 
 // The elements of a comma-separated list, without their white space (RFC 9110 section 5.6.1:
 // empty elements do not count).
@@ -165,18 +157,17 @@ std::vector<ContentDecoder::Coding> ContentDecoder::codings_of(std::string_view 
                                                                std::string_view header)
 {
     auto elements = list_elements(list);
-    if (header == "transfer" && !elements.empty() && lower(elements.back()) == "chunked")
+    if (header == "transfer" && !elements.empty() && boost::beast::iequals(elements.back(), "chunked"))
         elements.pop_back();
     std::vector<Coding> codings;
     for (std::string_view element : elements) {
-        const std::string c = lower(element);
-        if (c == "identity")
+        if (boost::beast::iequals(element, "identity"))
             continue;
-        if (c == "gzip" || c == "x-gzip")
+        if (boost::beast::iequals(element, "gzip") || boost::beast::iequals(element, "x-gzip"))
             codings.push_back(Coding::gzip);
-        else if (c == "deflate")
+        else if (boost::beast::iequals(element, "deflate"))
             codings.push_back(Coding::deflate);
-        else if (c == "br")
+        else if (boost::beast::iequals(element, "br"))
             codings.push_back(Coding::br);
         else
             throw CheckError("unsupported " + std::string(header) + " encoding '" +

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "http/response_reader.hpp"
+#include "http/streams.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -112,10 +113,8 @@ boost::asio::awaitable<boost::beast::error_code> read_response_body(Stream& stre
     }
 }
 
-// The session's two streams. Their reads, most of the Beast code the session runs, are compiled
-// in read.cpp rather than in session.cpp, so that the two files build side by side.
-using PlainStream = boost::beast::tcp_stream;
-using TlsStream = boost::asio::ssl::stream<boost::beast::tcp_stream>;
+// The reads on a connection's two streams, most of the Beast code a check runs, are compiled in
+// read.cpp rather than in connection.cpp, so that the two files build side by side.
 extern template boost::asio::awaitable<boost::beast::error_code>
 read_response_head(PlainStream&, boost::beast::flat_buffer&, std::optional<ResponseReader>&);
 extern template boost::asio::awaitable<boost::beast::error_code>

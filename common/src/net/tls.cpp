@@ -38,9 +38,8 @@ TlsContext::TlsContext(const std::optional<std::string>& cafile)
         boost::system::error_code ec;
         context.load_verify_file(*cafile, ec);
         if (ec) {
-            const char* reason = ERR_reason_error_string(static_cast<unsigned long>(ec.value()));
-            throw std::runtime_error("cannot read CA file '" + *cafile +
-                                     "': " + (reason ? reason : ec.message()));
+            throw std::runtime_error("cannot read CA file '" + *cafile + "': " +
+                                     detail::tls_error_text(ec));
         }
     }
     // Each check has its own session, as in the tutorial: nothing to resume across checks.
@@ -67,6 +66,12 @@ void detail::expect_peer(SSL* ssl, const std::string& host, bool host_is_ip)
 bool detail::server_asked_for_certificate(const SSL* ssl)
 {
     return SSL_get_ex_data(ssl, certificate_request_index()) != nullptr;
+}
+
+std::string detail::tls_error_text(const boost::system::error_code& ec)
+{
+    const char* reason = ERR_reason_error_string(static_cast<unsigned long>(ec.value()));
+    return reason ? reason : ec.message();
 }
 
 } // namespace sitecheck

@@ -35,5 +35,9 @@ void expect_peer(SSL* ssl, const std::string& host, bool host_is_ip);
 // the server asked for one is how a server refuses a client without one.
 bool server_asked_for_certificate(const SSL* ssl);
 
+// What OpenSSL calls the error behind `ec` ("certificate verify failed", "no certificate or
+// crl found"), or the error's own message where OpenSSL has no name for it.
+std::string tls_error_text(const boost::system::error_code& ec);
+
 } // namespace detail
 } // namespace sitecheck

@@ -1,12 +1,12 @@
 #include "text/text.hpp"
 
+#include <boost/algorithm/string/case_conv.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/rfc7230.hpp>
 #include <iconv.h>
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cerrno>
 
 namespace sitecheck {
@@ -166,9 +166,7 @@ std::string charset_of(std::string_view content_type)
     for (const auto& [name, value] : boost::beast::http::param_list(content_type.substr(parameters))) {
         if (!boost::beast::iequals(name, "charset"))
             continue;
-        std::string out(value);
-        std::ranges::transform(out, out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        return out;
+        return boost::algorithm::to_lower_copy(std::string(value));
     }
     return {};
 }
@@ -181,9 +179,7 @@ std::string decode_text(std::string_view body, std::string_view charset)
         charset = reads_as_utf8(body) ? "utf-8" : "windows-1252";
     // Python's decoder replaces invalid UTF-8 with one U+FFFD per maximal subpart; glibc's
     // would differ, so UTF-8 keeps its own decoder. So does a charset iconv does not know.
-    std::string name(charset);
-    std::ranges::transform(name, name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (name == "utf-8" || name == "utf8")
+    if (boost::beast::iequals(charset, "utf-8") || boost::beast::iequals(charset, "utf8"))
         return decode_utf8(body);
     const iconv_t converter = open_converter(charset);
     if (converter == reinterpret_cast<iconv_t>(-1))

@@ -2,10 +2,12 @@
 
 #include "sitecheck/errors.hpp"
 
+#include <boost/algorithm/string/case_conv.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 
 #include <idn2.h>
+#include <openssl/evp.h>
 
 #include <algorithm>
 #include <cctype>
@@ -20,12 +22,6 @@ namespace {
 // Thrown where a URL turns out not to be one; parse_url() and resolve_location() say so each
 // in their own words.
 struct InvalidUrl {};
-
-std::string lower(std::string s)
-{
-    std::ranges::transform(s, s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
 
 // A host name that can go to the resolver, into SNI and into the Host header: the characters
 // RFC 3986 allows in a reg-name unencoded (unreserved and sub-delims), none of them a space or a
@@ -59,20 +55,16 @@ std::string ascii_host_name(const std::string& host)
     return ascii;
 }
 
-// "user:password" as an Authorization header value for Basic authentication (RFC 7617).
+// "user:password" as an Authorization header value for Basic authentication (RFC 7617), in
+// base64 by OpenSSL.
 std::string basic_authorization(std::string_view credentials)
 {
-    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out = "Basic ";
-    for (std::size_t i = 0; i < credentials.size(); i += 3) {
-        std::uint32_t group = 0;
-        const std::size_t n = std::min<std::size_t>(3, credentials.size() - i);
-        for (std::size_t k = 0; k < 3; ++k)
-            group = group << 8 | (k < n ? static_cast<unsigned char>(credentials[i + k]) : 0u);
-        for (std::size_t k = 0; k < 4; ++k)
-            out += k <= n ? alphabet[(group >> (18 - 6 * k)) & 0x3f] : '=';
-    }
-    return out;
+    std::string encoded(4 * ((credentials.size() + 2) / 3) + 1, '\0'); // with OpenSSL's NUL
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
+                                  reinterpret_cast<const unsigned char*>(credentials.data()),
+                                  static_cast<int>(credentials.size()));
+    encoded.resize(static_cast<std::size_t>(n));
+    return "Basic " + encoded;
 }
 
 Target to_target(const urls::url_view_base& u)
@@ -83,7 +75,7 @@ Target to_target(const urls::url_view_base& u)
         t.tls = true;
     else if (scheme != urls::scheme::http) {
         if (u.has_scheme())
-            throw CheckError("unsupported scheme '" + lower(std::string(u.scheme())) + "'");
+            throw CheckError("unsupported scheme '" + boost::algorithm::to_lower_copy(std::string(u.scheme())) + "'");
         throw InvalidUrl{};
     }
 
@@ -97,7 +89,7 @@ Target to_target(const urls::url_view_base& u)
         t.host_is_ip = true;
         break;
     case urls::host_type::name:
-        t.host = lower(ascii_host_name(u.host()));
+        t.host = boost::algorithm::to_lower_copy(ascii_host_name(u.host()));
         if (!plausible_host_name(t.host))
             throw InvalidUrl{};
         break;
@@ -126,13 +118,13 @@ Target to_target(const urls::url_view_base& u)
         u.host_type() == urls::host_type::ipv6 ? "[" + t.host + "]" : t.host;
     t.host_header = t.port == default_port ? bracketed : bracketed + ":" + t.port;
 
-    t.target = std::string(u.encoded_target());
-    if (t.target.empty() || t.target.front() != '/')
-        t.target = "/" + t.target;
+    t.path_and_query = std::string(u.encoded_target());
+    if (t.path_and_query.empty() || t.path_and_query.front() != '/')
+        t.path_and_query = "/" + t.path_and_query;
     // Never in t.url, which trace lines print.
     if (!u.encoded_user().empty() || u.has_password())
         t.authorization = basic_authorization(std::string(u.user()) + ":" + std::string(u.password()));
-    t.url = (t.tls ? "https://" : "http://") + t.host_header + t.target;
+    t.url = (t.tls ? "https://" : "http://") + t.host_header + t.path_and_query;
     return t;
 }
 

@@ -11,14 +11,14 @@ namespace sitecheck {
 // and newlines dropped, '\\' as '/', a space, '|' or raw UTF-8 percent-encoded), and an
 // international host name becomes its A-label (IDNA, UTS #46).
 struct Target {
-    bool tls = false;        // https
-    std::string host;        // for resolving: a name, or an IP literal without brackets
-    bool host_is_ip = false; // IP literal: no SNI, the certificate is checked against the address
-    std::string port;        // explicit, or 80 / 443
-    std::string host_header; // Host: value, with the port when it is not the default
-    std::string target;      // request-target: path and query, never empty
-    std::string url;         // the normalized absolute URL, without user and password
-    std::string authorization; // "Basic ..." from the URL's user:password, or empty
+    bool tls = false;           // https
+    std::string host;           // for resolving: a name, or an IP literal without brackets
+    bool host_is_ip = false;    // IP literal: no SNI, the certificate is checked against the address
+    std::string port;           // explicit, or 80 / 443
+    std::string host_header;    // Host: value, with the port when it is not the default
+    std::string path_and_query; // the request-target (RFC 9112 origin-form): never empty
+    std::string url;            // the normalized absolute URL, without user and password
+    std::string authorization;  // "Basic ..." from the URL's user:password, or empty
 
     bool same_origin(const Target& other) const
     {
