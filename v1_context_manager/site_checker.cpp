@@ -42,6 +42,6 @@ awaitable<void> main_async(std::vector<std::string> urls)
 
 int main(int argc, char* argv[])
 {
-    auto args = sitecheck::parse_command_line(argc, argv, "site_checker_v1");
+    auto args = sitecheck::parse_command_line(argc, argv);
     return sitecheck::run(main_async(args.urls)); // asyncio.run(main(urls)), Ctrl-C included
 }

@@ -52,9 +52,9 @@ awaitable<void> main_async(std::vector<std::string> urls)
 
 int main(int argc, char* argv[])
 {
-    auto args = sitecheck::parse_command_line(argc, argv, "site_checker_v2",
-                                              sitecheck::SyncOption::yes);
-    if (args.sync) {
+    auto args = sitecheck::parse_command_line(
+        argc, argv, {{"--sync", "check one site after another with the blocking API"}});
+    if (args.has("--sync")) {
         // No coroutine and no io_context here: each Session runs its own, one site at a time.
         return sitecheck::run([&] {
             for (const std::string& url : args.urls)

@@ -10,6 +10,10 @@
 // asyncio.run() cancels its main task on SIGINT: every check is cancelled where it waits, and the
 // version's own cleanup decides what happens next. A second signal ends the program at once,
 // and so does a watchdog when the loop is held (by a blocked stdout, say) past a short grace.
+//
+// Before the first loop starts, run() readies the process: a closed stdin, stdout or stderr is
+// reopened on /dev/null, and the open-file limit is raised as far as the system allows, so
+// that thousands of sites can be checked at once.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>

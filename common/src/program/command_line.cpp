@@ -5,10 +5,7 @@
 #include "process/state.hpp"
 #include "text/text.hpp"
 
-#include <fcntl.h>
-#include <sys/resource.h>
-#include <unistd.h>
-
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -25,37 +22,56 @@
 namespace sitecheck {
 namespace {
 
-void print_usage(std::FILE* out, const char* program, SyncOption sync_option)
+// The options every version has, as --help lists them.
+constexpr Flag common_options[] = {
+    {"--cafile FILE", "also trust the certificates in FILE (PEM)"},
+    {"--timeout SECONDS", "give up on a site after SECONDS (default 30)"},
+    {"--trace", "print each check's events on stderr as they happen"},
+};
+
+void print_usage(std::FILE* out, const std::string& program, std::initializer_list<Flag> flags)
 {
-    const bool sync = sync_option == SyncOption::yes;
-    std::fprintf(out,
-                 "usage: %s%s [--cafile FILE] [--timeout SECONDS] [--trace] [--help] [--version]\n"
-                 "       %*s [--] [URL ...]\n"
-                 "\n"
-                 "Checks every URL at once and prints its HTTP status and the start of its page.\n"
-                 "With no URL it checks https://realpython.com and https://pycoders.com.\n"
-                 "\n"
-                 "options:\n"
-                 "  --cafile FILE      also trust the certificates in FILE (PEM)\n"
-                 "  --timeout SECONDS  give up on a site after SECONDS (default 30)\n"
-                 "  --trace            print each check's events on stderr as they happen\n"
-                 "%s"
-                 "  --help             show this help and exit\n"
-                 "  --version          show the version and exit\n"
-                 "\n"
-                 "Exit status: 0 when every site answered, 1 when a check failed, 2 for a usage error.\n",
-                 program, sync ? " [--sync]" : "", static_cast<int>(std::strlen(program)), "",
-                 sync ? "  --sync             check one site after another with the blocking API\n"
-                      : "");
+    std::string names;
+    for (const Flag& flag : flags)
+        names += " [" + std::string(flag.name) + "]";
+    std::fprintf(out, "usage: %s%s [--cafile FILE] [--timeout SECONDS] [--trace] [--help] [--version]\n"
+                      "       %*s [--] [URL ...]\n"
+                      "\n"
+                      "Checks every URL at once and prints its HTTP status and the start of its page.\n"
+                      "With no URL it checks https://realpython.com and https://pycoders.com.\n"
+                      "\n"
+                      "options:\n",
+                 program.c_str(), names.c_str(), static_cast<int>(program.size()), "");
+    auto option = [&](const Flag& flag) {
+        std::fprintf(out, "  %-17.*s  %.*s\n", static_cast<int>(flag.name.size()), flag.name.data(),
+                     static_cast<int>(flag.help.size()), flag.help.data());
+    };
+    for (const Flag& flag : common_options)
+        option(flag);
+    for (const Flag& flag : flags)
+        option(flag);
+    option({"--help", "show this help and exit"});
+    option({"--version", "show the version and exit"});
+    std::fprintf(out, "\nExit status: 0 when every site answered, 1 when a check failed, 2 for a usage error.\n");
 }
 
 // The message echoes what was typed (an option, a file name, a value), and what was typed can
 // hold escape sequences: it is escaped like anything a site sends.
-[[noreturn]] void usage_error(const char* program, const std::string& message)
+[[noreturn]] void usage_error(const std::string& program, const std::string& message)
 {
-    std::fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", program,
-                 escape_controls(message).c_str(), program);
+    const std::string name = escape_controls(program);
+    std::fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", name.c_str(),
+                 escape_controls(message).c_str(), name.c_str());
     std::exit(2);
+}
+
+// The name the program was started by, without its directory, as Python's argparse shows it.
+std::string program_name(int argc, char* argv[])
+{
+    if (argc < 1 || argv[0] == nullptr || *argv[0] == '\0')
+        return "site_checker";
+    const std::string_view path = argv[0];
+    return std::string(path.substr(path.find_last_of('/') + 1));
 }
 
 std::optional<double> parse_seconds(const std::string& text)
@@ -73,9 +89,14 @@ std::optional<double> parse_seconds(const std::string& text)
 
 } // namespace
 
-Arguments parse_command_line(int argc, char* argv[], const char* program, SyncOption sync_option)
+bool Arguments::has(std::string_view flag) const
 {
-    reopen_closed_standard_descriptors();
+    return std::ranges::find(flags, flag) != flags.end();
+}
+
+Arguments parse_command_line(int argc, char* argv[], std::initializer_list<Flag> flags)
+{
+    const std::string program = program_name(argc, argv);
     Arguments args;
     std::optional<std::string> cafile;
     bool options_done = false;
@@ -103,18 +124,18 @@ Arguments parse_command_line(int argc, char* argv[], const char* program, SyncOp
             options_done = true;
         } else if (name == "--help") {
             no_value();
-            print_usage(stdout, program, sync_option);
+            print_usage(stdout, program, flags);
             std::exit(exit_status()); // 0, unless the usage could not be written
         } else if (name == "--version") {
             no_value();
-            std::printf("%s %s\n", program, SITECHECK_VERSION);
+            std::printf("%s %s\n", escape_controls(program).c_str(), SITECHECK_VERSION);
             std::exit(exit_status());
         } else if (name == "--trace") {
             no_value();
             settings().trace = true;
-        } else if (name == "--sync" && sync_option == SyncOption::yes) {
+        } else if (const auto flag = std::ranges::find(flags, name, &Flag::name); flag != flags.end()) {
             no_value();
-            args.sync = true;
+            args.flags.push_back(flag->name);
         } else if (name == "--timeout") {
             const std::string text = value();
             const auto seconds = parse_seconds(text);
@@ -137,28 +158,7 @@ Arguments parse_command_line(int argc, char* argv[], const char* program, SyncOp
     } catch (const std::exception& e) {
         usage_error(program, e.what());
     }
-    raise_open_file_limit();
     return args;
-}
-
-void reopen_closed_standard_descriptors()
-{
-    for (int fd = 0; fd <= 2; ++fd) {
-        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
-            continue;
-        // open() takes the lowest free descriptor: this one, as those below it are open.
-        if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
-            _exit(1); // nothing to say it on
-    }
-}
-
-void raise_open_file_limit()
-{
-    rlimit limit{};
-    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-        limit.rlim_cur = limit.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &limit);
-    }
 }
 
 } // namespace sitecheck

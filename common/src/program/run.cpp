@@ -11,6 +11,10 @@
 // same handler, ends the process with the signal's status when the loop has not taken the
 // cancellation within the close grace, or has taken it but not ended within three: a promise
 // that holds whatever blocks, output or anything else.
+//
+// Not asio::signal_set: it reports a signal only through a running loop, and here a signal
+// must also count between loops (v2 --sync runs one per site) and reach a watchdog whose loop
+// is stuck.
 #include "sitecheck/run.hpp"
 
 #include "process/output.hpp"
@@ -30,6 +34,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -95,12 +100,40 @@ void watch_over_the_end()
     _exit(128 + first_signal);
 }
 
-// Installs the handlers once per process. A signal that was ignored when the program started
-// stays ignored, as the shell asks of a background job.
-void install_signal_handlers()
+// Opens /dev/null on whichever of descriptors 0, 1 and 2 is closed (a daemon's child, or
+// `>&- 2>&-`), so that no pipe or socket of the program becomes its stdin, stdout or stderr:
+// the Ctrl-C pipe as stderr would turn the first error line into a Ctrl-C.
+void reopen_closed_standard_descriptors()
+{
+    for (int fd = 0; fd <= 2; ++fd) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+            continue;
+        // open() takes the lowest free descriptor: this one, as those below it are open.
+        if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+            _exit(1); // nothing to say it on
+    }
+}
+
+// Raises the soft limit of open files to the hard limit: as many connections may be open at
+// once as that limit allows, less a reserve (net/connection_limit.cpp).
+void raise_open_file_limit()
+{
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+// What the process needs before its first loop, once: descriptors 0 to 2 in place, the
+// open-file limit raised, the Ctrl-C pipes, the watchdog and the handlers. A signal that was
+// ignored when the program started stays ignored, as the shell asks of a background job.
+void start_up()
 {
     static std::once_flag once;
     std::call_once(once, [] {
+        reopen_closed_standard_descriptors();
+        raise_open_file_limit();
         open_pipe(wake);
         open_pipe(watchdog_wake);
         std::thread(watch_over_the_end).detach();
@@ -176,7 +209,7 @@ void run_until_complete(asio::io_context& io, asio::awaitable<void> operation)
     if (loop_running)
         throw std::logic_error("cannot block inside a running event loop: "
                                "use the asynchronous form (async_with) in a coroutine");
-    install_signal_handlers();
+    start_up();
     loop_running = true;
     struct Reset {
         ~Reset() { loop_running = false; }
@@ -222,7 +255,7 @@ int run(const std::function<void()>& main)
 {
     std::exception_ptr error;
     try {
-        install_signal_handlers();
+        start_up();
         main();
     } catch (...) {
         error = std::current_exception();
