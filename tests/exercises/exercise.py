@@ -223,8 +223,9 @@ def interrupted_trace(program, server):
                                   stall], stdout=log, stderr=subprocess.STDOUT,
                                  preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         for _ in range(600):
-            log.seek(0)
-            if f"{stall}: status -> " in log.read():
+            # pread, not seek and read: the child writes through the same file offset.
+            so_far = os.pread(log.fileno(), os.fstat(log.fileno()).st_size, 0)
+            if f"{stall}: status -> " in so_far.decode("utf-8", "replace"):
                 break
             time.sleep(0.05)
         child.send_signal(signal.SIGINT)

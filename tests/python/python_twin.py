@@ -109,6 +109,11 @@ def report(name, argv, urls):
     return parse(name, done.returncode, done.stdout, done.stderr, urls)
 
 
+def read_all(file):
+    """What a file holds so far, read without moving the offset it shares with a child."""
+    return os.pread(file.fileno(), os.fstat(file.fileno()).st_size, 0)
+
+
 def interrupted_report(name, argv, urls, ready, number=signal.SIGINT):
     """Runs one program, sends it the signal once ready(stdout so far) is true, and parses what
     it printed; also returns its stderr as text."""
@@ -117,8 +122,9 @@ def interrupted_report(name, argv, urls, ready, number=signal.SIGINT):
             signal.SIGINT, signal.SIG_DFL))
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and child.poll() is None:
-            out.seek(0)
-            if ready(out.read().decode("utf-8", "replace")):
+            # pread, not seek and read: the child writes through the same file offset, and a
+            # seek back to 0 would have its next line overwrite the start of the file.
+            if ready(read_all(out).decode("utf-8", "replace")):
                 break
             time.sleep(0.05)
         child.send_signal(number)
