@@ -177,24 +177,47 @@ def build(args, *targets, must_work=True):
     return done
 
 
-def failing_tests(binary, prefix, program=None, gtest_filter=None):
-    """The ctest names of the tests in `binary` that fail, in the order gtest runs them."""
+def gtest_order(binary, argv_tail):
+    """Every test of `binary` as gtest names it ("Checker.Name/v1"), in the order it runs them."""
+    listing = subprocess.run([binary, "--gtest_list_tests", *argv_tail], capture_output=True,
+                             text=True, timeout=60).stdout
+    order, suite = [], ""
+    for line in listing.splitlines():
+        if not line.strip():
+            continue
+        if not line.startswith(" "):
+            suite = line.split()[0]  # "Checker."
+        else:
+            order.append(suite + line.split()[0])
+    return order
+
+
+def failing_tests(binary, prefix, program=None, gtest_filter=None, shards=4):
+    """The ctest names of the tests in `binary` that fail, in the order gtest runs them. The
+    tests run in `shards` processes at once (gtest's own sharding): they mostly wait on
+    sockets, and one process would take most of a minute."""
     env = dict(os.environ)
     if program:
         env["SITE_CHECKER_UNDER_TEST"] = program
-    argv = [binary, "--gtest_brief=1"]
-    if gtest_filter:
-        argv.append(f"--gtest_filter={gtest_filter}")
-    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600)
-    failed = []
-    for line in done.stdout.splitlines():
-        match = re.match(r"\[  FAILED  \] ([\w/.]+)(,| \(|$)", line)
-        if match and f"{prefix}.{match.group(1)}" not in failed:
-            failed.append(f"{prefix}.{match.group(1)}")
-    if done.returncode != 0 and not failed:
-        print(done.stdout + done.stderr)
-        sys.exit(f"{binary} failed without naming a test")
-    return failed
+    tail = [f"--gtest_filter={gtest_filter}"] if gtest_filter else []
+    runs = [subprocess.Popen([binary, "--gtest_brief=1", *tail], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True,
+                             env=dict(env, GTEST_TOTAL_SHARDS=str(shards),
+                                      GTEST_SHARD_INDEX=str(index)))
+            for index in range(shards)]
+    outputs = [(run, *run.communicate(timeout=600)) for run in runs]
+    failed = set()
+    for run, stdout, stderr in outputs:
+        named = {match.group(1) for match in
+                 (re.match(r"\[  FAILED  \] ([\w/.]+)(,| \(|$)", line)
+                  for line in stdout.splitlines()) if match}
+        if run.returncode != 0 and not named:
+            print(stdout + stderr)
+            sys.exit(f"{binary} failed without naming a test")
+        failed |= named
+    order = gtest_order(binary, tail)
+    return [f"{prefix}.{name}" for name in sorted(failed, key=lambda n: (
+        order.index(n) if n in order else len(order), n))]
 
 
 def python_twin(args, cpp, python, *options):

@@ -39,4 +39,15 @@ inline const char* full_device()
     return access("/dev/full", W_OK) == 0 ? "/dev/full" : nullptr;
 }
 
+// Whether the tests, and so the programs they run, were built with AddressSanitizer, whose shadow
+// memory swamps any figure of peak memory. g++ says so with __SANITIZE_ADDRESS__, clang 16
+// only through __has_feature.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool address_sanitizer = true;
+#elif defined(__has_feature)
+inline constexpr bool address_sanitizer = __has_feature(address_sanitizer);
+#else
+inline constexpr bool address_sanitizer = false;
+#endif
+
 } // namespace testsupport
