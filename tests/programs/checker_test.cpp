@@ -219,8 +219,9 @@ TEST_P(Checker, ABombThatOutlastsTheDeadlineTimesOutAndHoldsUpNoOtherCheck)
     EXPECT_EQ(lines_starting_with(r.out, after), (std::vector<std::string>{
         after + ": status -> 200", after + ": type -> " + doctype_preview}));
     EXPECT_EQ(lines_starting_with(r.err, after), std::vector<std::string>{});
-    if (!testsupport::address_sanitizer)
+    if (!testsupport::address_sanitizer) {
         EXPECT_LT(r.peak_rss_kib, 48 * 1024);
+    }
 }
 
 TEST_P(Checker, StatusPrintsWhenTheBodyFailsToDecode)
@@ -409,8 +410,9 @@ TEST_P(Checker, HugeBodyIsReadWithBoundedMemory)
     EXPECT_EQ(r.exit_code, 0) << r.err;
     // The whole gibibyte went through; the program kept a few kilobytes of it. (Sanitizers'
     // shadow memory would swamp the figure.)
-    if (!testsupport::address_sanitizer)
+    if (!testsupport::address_sanitizer) {
         EXPECT_LT(r.peak_rss_kib, 32 * 1024);
+    }
 }
 
 TEST_P(Checker, EndlessChunkHeaderOrTrailerFailsInBoundedMemory)
@@ -430,8 +432,9 @@ TEST_P(Checker, EndlessChunkHeaderOrTrailerFailsInBoundedMemory)
     // The client stopped reading at its buffer's limit (128 KiB); the server got rid of that
     // and what the sockets' buffers took on loopback (a few MiB), not the 256 MiB it offers.
     EXPECT_LT(server.bytes_flooded(), 32u * 1024 * 1024);
-    if (!testsupport::address_sanitizer)
+    if (!testsupport::address_sanitizer) {
         EXPECT_LT(r.peak_rss_kib, 32 * 1024);
+    }
 }
 
 TEST_P(Checker, ConflictingContentLengthsAreNamedAndRepeatedOnesAccepted)
