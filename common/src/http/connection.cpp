@@ -84,6 +84,7 @@ awaitable<void> Connection::request(const Target& to)
         co_await read_body();
     }
     target_ = to;
+    // At most twice: the second pass is on a new connection, where a failure is thrown.
     for (;;) {
         if (!reuse) {
             co_await disconnect();
@@ -230,7 +231,8 @@ void Connection::cut()
     tcp().socket().close(ignored);
 }
 
-// Ends the connection and says how, for --trace: "closed" when both sides said goodbye,
+// Ends the connection and says how, for --trace: "closed" when our goodbye went out (over TLS,
+// and the peer's came back),
 // "closed, no reply to close_notify" when the peer had not answered ours within the grace,
 // "closed, cut by the peer" when it ended the stream without its own, "connection cut" when
 // no goodbye could be sent (a timeout has closed the socket already, or the TLS handshake
@@ -322,8 +324,8 @@ void Connection::fail(const error_code& ec, Phase phase)
             throw CheckError("not an HTTP response");
         break;
     case Phase::body:
-        if (ec == http::error::buffer_overflow)
-            throw CheckError(std::string(unfinished_part(buffer_)) + " too large");
+        if (const auto part = too_large_part(ec, buffer_); !part.empty())
+            throw CheckError(std::string(part) + " too large");
         if (ec == http::error::partial_message || ec == asio::error::eof ||
             ec == ssl::error::stream_truncated)
             throw CheckError("response body ended early");

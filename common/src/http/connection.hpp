@@ -1,7 +1,8 @@
 // One check's connection: what ClientSession::get() and Response::text() run on. It opens
 // (resolve, connect, TLS), sends a GET and reads the response, goes on to the next URL of a
 // redirect on the same connection when it can, and closes, all against the check's one
-// deadline. Every failure leaves as a CheckError whose text is the spec's plain-words MESSAGE.
+// deadline. Every failure leaves as a CheckError whose text is the spec's plain-words MESSAGE;
+// a cancellation leaves as Asio's operation_aborted, as it came.
 #pragma once
 
 #include "http/response_reader.hpp"
@@ -69,6 +70,8 @@ private:
     awaitable<std::string_view> disconnect();
 
     // Runs one HTTP step on the open stream, TLS or plain: the steps are the same on both.
+    // `step` is taken by value: a lambda coroutine's captures live in its closure, which must
+    // outlive the awaited step.
     template <class Step>
     awaitable<boost::beast::error_code> on_stream(Step step);
 

@@ -46,6 +46,28 @@ inline std::string_view unfinished_part(const boost::beast::flat_buffer& buffer)
     return last_chunk ? "trailer section" : "chunk header";
 }
 
+// Which part of a chunked body grew too large, when a body's read stopped with `ec`; empty when
+// `ec` says something else. Beast 1.81 lets an unfinished chunk-size line or trailer section
+// grow to the buffer's limit (buffer_overflow). Newer Beasts (361, in Boost 1.92) stop them
+// sooner, by limits of their own: a chunk-size line still without its end at 8 KiB
+// (bad_chunk_extension, which otherwise means a malformed extension) and the trailers at the
+// header limit (header_limit). The same check fails with the same words on either.
+inline std::string_view too_large_part(const boost::beast::error_code& ec,
+                                       const boost::beast::flat_buffer& buffer)
+{
+    namespace http = boost::beast::http;
+    if (ec == http::error::buffer_overflow)
+        return unfinished_part(buffer);
+    if (ec == http::error::header_limit)
+        return "trailer section";
+    std::string_view rest(static_cast<const char*>(buffer.data().data()), buffer.size());
+    if (rest.starts_with("\r\n"))
+        rest.remove_prefix(2);
+    if (ec == http::error::bad_chunk_extension && rest.find("\r\n") == std::string_view::npos)
+        return "chunk header";
+    return {};
+}
+
 // Reads the head of the response to the request just sent, past any 1xx response, into a
 // new `reader`. Bytes after the head stay in `buffer`, which is bounded from here on.
 template <class Stream>

@@ -49,7 +49,17 @@ awaitable<std::string> Response::text()
 
 ClientSession::ClientSession() = default;
 ClientSession::ClientSession(ClientSession&&) noexcept = default;
-ClientSession& ClientSession::operator=(ClientSession&&) noexcept = default;
+
+// A session moved over this one replaces it: the connection it had is cut, as in the destructor.
+ClientSession& ClientSession::operator=(ClientSession&& other) noexcept
+{
+    if (this != &other) {
+        if (connection_)
+            connection_->cut();
+        connection_ = std::move(other.connection_);
+    }
+    return *this;
+}
 
 ClientSession::~ClientSession()
 {

@@ -197,8 +197,9 @@ asio::awaitable<void> gather(std::vector<asio::awaitable<void>> coroutines)
     // A parallel group passes a cancellation of this coroutine on to every member.
     auto [order, errors] = co_await asio::experimental::make_parallel_group(std::move(started))
                                .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
-    // As asyncio.gather() does, the first to fail fails the whole; the group only hands the
-    // exceptions back, and dropping them would let a failure pass unseen.
+    // The first to fail fails the whole, as in asyncio.gather(), which raises it at once where
+    // this waits for the others to end first; the group only hands the exceptions back, and
+    // dropping them would let a failure pass unseen.
     for (const std::size_t i : order)
         if (errors[i])
             std::rethrow_exception(errors[i]);
