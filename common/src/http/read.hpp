@@ -32,13 +32,20 @@ namespace sitecheck::detail {
 // one read after it.
 constexpr std::size_t read_buffer_limit = ResponseReader::header_limit_bytes + 64 * 1024;
 
-// What a body's read holds unfinished when the buffer overflows: Beast keeps the end of the
-// last chunk's data ("\r\n"), then the chunk-size line, or the last chunk's line and its trailers.
-inline std::string_view unfinished_part(const boost::beast::flat_buffer& buffer)
+// What a chunked body's read left in the buffer: Beast keeps the end of the last chunk's data
+// ("\r\n", dropped here), then the chunk-size line, or the last chunk's line and its trailers.
+inline std::string_view unparsed_chunk_part(const boost::beast::flat_buffer& buffer)
 {
     std::string_view rest(static_cast<const char*>(buffer.data().data()), buffer.size());
     if (rest.starts_with("\r\n"))
         rest.remove_prefix(2);
+    return rest;
+}
+
+// What a body's read holds unfinished when the buffer overflows.
+inline std::string_view unfinished_part(const boost::beast::flat_buffer& buffer)
+{
+    const std::string_view rest = unparsed_chunk_part(buffer);
     const auto digits = rest.find_first_not_of("0123456789abcdefABCDEF");
     const bool last_chunk = digits != 0 && digits != std::string_view::npos &&
                             rest.find_first_not_of('0') == digits &&
@@ -60,10 +67,8 @@ inline std::string_view too_large_part(const boost::beast::error_code& ec,
         return unfinished_part(buffer);
     if (ec == http::error::header_limit)
         return "trailer section";
-    std::string_view rest(static_cast<const char*>(buffer.data().data()), buffer.size());
-    if (rest.starts_with("\r\n"))
-        rest.remove_prefix(2);
-    if (ec == http::error::bad_chunk_extension && rest.find("\r\n") == std::string_view::npos)
+    if (ec == http::error::bad_chunk_extension &&
+        unparsed_chunk_part(buffer).find("\r\n") == std::string_view::npos)
         return "chunk header";
     return {};
 }
